@@ -1,0 +1,407 @@
+"""The core's tables (SQLAlchemy Core). Names follow the MOF 一体化 standard in lower case.
+
+Amounts in the core are **integer fen** (``BigInteger``) under the standard column names; the warehouse
+converts them to ``DECIMAL(18,2)`` yuan. Timestamps are Asia/Shanghai wall time. Schema changes go
+through Alembic (``fiscal_core/adapters/migrations``), never ``metadata.create_all``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+Money = BigInteger  # fen
+
+
+def _audit() -> list[Column]:
+    return [Column("create_time", DateTime, nullable=False), Column("update_time", DateTime, nullable=False)]
+
+
+# -- system and reference ------------------------------------------------------------------------------
+sys_meta = Table(
+    "sys_meta", metadata,
+    Column("meta_key", String(64), primary_key=True),
+    Column("meta_value", Text, nullable=False),
+)
+
+ele_code = Table(
+    "ele_code", metadata,
+    Column("ele_set", String(32), primary_key=True),
+    Column("ele_code", String(21), primary_key=True),
+    Column("ele_name", String(200), nullable=False),
+    Column("parent_code", String(21)),
+    Column("level_no", Integer, nullable=False),
+    Column("is_leaf", Boolean, nullable=False),
+    Column("attrs_json", Text, nullable=False, default="{}"),
+)
+
+ele_dep_gov_eco_map = Table(
+    "ele_dep_gov_eco_map", metadata,
+    Column("dep_bgt_eco_code", String(20), primary_key=True),
+    Column("eco_map_kind", String(8), primary_key=True),
+    Column("gov_bgt_eco_code", String(11), primary_key=True),
+)
+
+sys_div_config = Table(
+    "sys_div_config", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("config_key", String(64), primary_key=True),
+    Column("config_value", Text, nullable=False),
+)
+
+# 用款计划 switched on for (区划, 资金性质): a row means plans control payments there.
+sys_plan_control = Table(
+    "sys_plan_control", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("fund_type_code", String(10), primary_key=True),
+)
+
+sys_counter = Table(
+    "sys_counter", metadata,
+    Column("counter_key", String(64), primary_key=True),
+    Column("counter_value", BigInteger, nullable=False),
+)
+
+bas_mof_div = Table(
+    "bas_mof_div", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("mof_div_name", String(100), nullable=False),
+    *_audit(),
+)
+
+bas_agency_info = Table(
+    "bas_agency_info", metadata,
+    Column("agency_code", String(21), primary_key=True),
+    Column("agency_name", String(200), nullable=False),
+    Column("mof_div_code", String(9), ForeignKey("bas_mof_div.mof_div_code"), nullable=False),
+    Column("dept_code", String(21), nullable=False, index=True),
+    Column("parent_code", String(21)),
+    Column("agency_type_code", String(4), nullable=False),
+    Column("unifsoc_cred_code", String(18)),
+    Column("is_enabled", Boolean, nullable=False, default=True),
+    *_audit(),
+)
+
+bas_agency_account = Table(
+    "bas_agency_account", metadata,
+    Column("agency_code", String(21), ForeignKey("bas_agency_info.agency_code"), primary_key=True),
+    Column("acct_no", String(64), primary_key=True),
+    Column("acct_name", String(200), nullable=False),
+    Column("bank_name", String(200), nullable=False),
+    Column("acct_type_code", String(4), nullable=False),
+    Column("is_own_fund", Boolean, nullable=False),
+)
+
+# -- project library -------------------------------------------------------------------------------------
+pm_project = Table(
+    "pm_project", metadata,
+    Column("pro_code", String(21), primary_key=True),
+    Column("pro_name", String(300), nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("agency_code", String(21), ForeignKey("bas_agency_info.agency_code"), nullable=False, index=True),
+    Column("dept_code", String(21), nullable=False),
+    Column("pro_cat_code", String(4), nullable=False),
+    Column("setup_year", Integer, nullable=False),
+    Column("pro_start_year", Integer, nullable=False),
+    Column("end_year", Integer, nullable=False),
+    Column("pro_term", Integer, nullable=False),
+    Column("pro_total_amt", Money, nullable=False),
+    Column("exist_statue_code", String(1), nullable=False),
+    Column("roll_year", Integer),
+    Column("is_gov_pur", Boolean, nullable=False),
+    Column("is_dir", Boolean, nullable=False),
+    Column("is_sub", Boolean, nullable=False),
+    Column("is_sal", Boolean, nullable=False),
+    Column("is_fun", Boolean, nullable=False),
+    Column("pro_desc", Text, nullable=False, default=""),
+    Column("pro_status", String(16), nullable=False, index=True),
+    *_audit(),
+)
+
+pm_project_year_plan = Table(  # 分年支出计划 (detail_table)
+    "pm_project_year_plan", metadata,
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), primary_key=True),
+    Column("plan_year", Integer, primary_key=True),
+    Column("plan_amt", Money, nullable=False),
+)
+
+pm_perf_goal_info = Table(
+    "pm_perf_goal_info", metadata,
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), primary_key=True),
+    Column("kpi_target", Text, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+pm_perf_indicator = Table(
+    "pm_perf_indicator", metadata,
+    Column("kpi_id", String(38), primary_key=True),
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), nullable=False, index=True),
+    Column("kpi_lv1", String(60), nullable=False),
+    Column("kpi_lv2", String(60), nullable=False),
+    Column("kpi_lv3", String(200), nullable=False),
+    Column("kpi_val", String(100), nullable=False),
+    Column("weight", Integer, nullable=False, default=0),
+    Column("meterunit", String(20), nullable=False, default=""),
+    Column("computesign", String(8), nullable=False, default=""),
+)
+
+# -- budget and indicators -----------------------------------------------------------------------------------
+bgt_pm_annual = Table(
+    "bgt_pm_annual", metadata,
+    Column("bgt_pman_id", String(38), primary_key=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("agency_code", String(21), nullable=False),
+    Column("dept_code", String(21), nullable=False, index=True),
+    Column("pro_kind_code", String(4), nullable=False),
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), nullable=False, index=True),
+    Column("exp_func_code", String(13), nullable=False),
+    Column("gov_bgt_eco_code", String(11), nullable=False),
+    Column("dep_bgt_eco_code", String(20), nullable=False),
+    Column("fund_type_code", String(10), nullable=False),
+    Column("apply_up", Money, nullable=False),
+    Column("reply_amt", Money, nullable=False, default=0),
+    Column("is_gov_pur", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("approval_file_no", String(100)),
+    *_audit(),
+)
+
+ba_bgt_info = Table(
+    "ba_bgt_info", metadata,
+    Column("bgt_id", String(38), primary_key=True),
+    Column("ori_bgt_id", String(38), index=True),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("agency_code", String(21), nullable=False, index=True),
+    Column("dept_code", String(21), nullable=False),
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), nullable=False, index=True),
+    Column("pro_cat_code", String(4), nullable=False),
+    Column("exp_func_code", String(13), nullable=False),
+    Column("gov_bgt_eco_code", String(11), nullable=False),
+    Column("dep_bgt_eco_code", String(20), nullable=False),
+    Column("fund_type_code", String(10), nullable=False),
+    Column("source_type_code", String(1), nullable=False),
+    Column("bgt_type_code", String(2), nullable=False),
+    Column("bgt_exe_flag", Boolean, nullable=False),
+    Column("cor_bgt_doc_no", String(100), nullable=False),
+    Column("bgt_doc_title", String(300), nullable=False),
+    Column("doc_date", Date),
+    Column("sup_bgt_doc_no", String(100), nullable=False),
+    Column("budget_level_code", String(1), nullable=False),
+    Column("pay_type_code", String(2), nullable=False),
+    Column("is_gov_pur", Boolean, nullable=False),
+    Column("is_dir", Boolean, nullable=False),
+    Column("is_track", Boolean, nullable=False),
+    Column("bgt_pman_id", String(38)),
+    Column("adj_batch_no", String(38)),
+    # balance components: running sums of ba_bgt_ledger, kept in the same transaction
+    Column("amount", Money, nullable=False),
+    Column("dis_amt", Money, nullable=False),
+    Column("frozen_amt", Money, nullable=False),
+    Column("plan_amt", Money, nullable=False),
+    Column("inflight_amt", Money, nullable=False),
+    Column("paid_amt", Money, nullable=False),
+    *_audit(),
+)
+
+ba_bgt_ledger = Table(  # append-only indicator journal: the balances' single source
+    "ba_bgt_ledger", metadata,
+    Column("ledger_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False, index=True),
+    Column("entry_type", String(16), nullable=False),
+    Column("d_amount", Money, nullable=False),
+    Column("d_dis", Money, nullable=False),
+    Column("d_frozen", Money, nullable=False),
+    Column("d_plan", Money, nullable=False),
+    Column("d_inflight", Money, nullable=False),
+    Column("d_paid", Money, nullable=False),
+    Column("ref_type", String(16), nullable=False),
+    Column("ref_id", String(38), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+ba_bgt_adjsub = Table(  # 指标调整明细: every move between indicators, signed, in batches (bat_num)
+    "ba_bgt_adjsub", metadata,
+    Column("adj_sub_id", String(38), primary_key=True),
+    Column("bat_num", String(38), nullable=False, index=True),
+    Column("adj_type", String(16), nullable=False),      # allocate / adjust / reduce
+    Column("adj_date", Date, nullable=False),
+    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False, index=True),
+    Column("ori_bgt_id", String(38)),
+    Column("add_amount", Money, nullable=False),
+    Column("cor_bgt_doc_no", String(100), nullable=False),
+    Column("pro_code", String(21), nullable=False),
+    Column("agency_code", String(21), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("create_time", DateTime, nullable=False),
+)
+
+# -- plans and payments ----------------------------------------------------------------------------------------
+pay_plan_voucher = Table(
+    "pay_plan_voucher", metadata,
+    Column("plan_id", String(38), primary_key=True),
+    Column("plan_voucher_no", String(40), nullable=False, unique=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("plan_month", Integer, nullable=False),
+    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False),
+    Column("agency_code", String(21), nullable=False),
+    Column("plan_app_amt", Money, nullable=False),
+    Column("plan_amt", Money, nullable=False),
+    Column("used_amt", Money, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("use_des", Text, nullable=False, default=""),
+    *_audit(),
+    UniqueConstraint("bgt_id", "plan_month", name="uq_pay_plan_voucher_bgt_month"),
+)
+
+pay_voucher = Table(  # 国库集中支付申请
+    "pay_voucher", metadata,
+    Column("pay_app_id", String(38), primary_key=True),
+    Column("pay_app_no", String(40), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("create_date", Date, nullable=False),
+    Column("agency_code", String(21), nullable=False, index=True),
+    Column("dept_code", String(21), nullable=False),
+    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False, index=True),
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), nullable=False),
+    Column("pro_cat_code", String(4), nullable=False),
+    Column("fund_type_code", String(10), nullable=False),
+    Column("exp_func_code", String(13), nullable=False),
+    Column("gov_bgt_eco_code", String(11), nullable=False),
+    Column("dep_bgt_eco_code", String(20), nullable=False),
+    Column("pay_type_code", String(2), nullable=False),
+    Column("set_mode_code", String(2), nullable=False),
+    Column("fund_traobj_type_code", String(2), nullable=False),
+    Column("pay_app_amt", Money, nullable=False),
+    Column("xpay_amt", Money, nullable=False),
+    Column("refund_amt", Money, nullable=False),
+    Column("pay_acct_name", String(200), nullable=False),
+    Column("pay_acct_no", String(64), nullable=False),
+    Column("pay_acct_bank_name", String(200), nullable=False),
+    Column("payee_acct_name", String(200), nullable=False),
+    Column("payee_acct_no", String(64), nullable=False),
+    Column("payee_acct_bank_name", String(200), nullable=False),
+    Column("use_des", Text, nullable=False),
+    Column("contract_no", String(64)),
+    Column("plan_id", String(38)),
+    Column("pay_cert_id", String(38)),
+    Column("status", String(16), nullable=False, index=True),
+    Column("idem_key", String(100), unique=True),
+    Column("idem_hash", String(64)),
+    *_audit(),
+    UniqueConstraint("fiscal_year", "mof_div_code", "pay_app_no", name="uq_pay_voucher_app_no"),
+)
+
+pay_detail = Table(  # 支付明细 (beneficiary level: payroll, 补贴到人)
+    "pay_detail", metadata,
+    Column("pay_detail_id", String(38), primary_key=True),
+    Column("pay_app_id", String(38), ForeignKey("pay_voucher.pay_app_id"), nullable=False, index=True),
+    Column("payee_acct_name", String(200), nullable=False),
+    Column("payee_acct_no", String(64), nullable=False),
+    Column("payee_acct_bank_name", String(200), nullable=False),
+    Column("pay_amt", Money, nullable=False),
+    Column("per_name", String(100)),
+    Column("iden_no", String(18)),
+    Column("corp_name", String(200)),
+    Column("unifsoc_cred_code", String(18)),
+    Column("pay_month", String(7)),
+    Column("add_word", String(200)),
+)
+
+pay_voucher_bill = Table(  # 国库集中支付凭证 (refunds are negative bills referencing the original)
+    "pay_voucher_bill", metadata,
+    Column("pay_cert_id", String(38), primary_key=True),
+    Column("pay_cert_no", String(40), nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("bill_type", String(8), nullable=False),          # pay / refund / return
+    Column("pay_app_id", String(38), ForeignKey("pay_voucher.pay_app_id"), nullable=False, index=True),
+    Column("ori_pay_cert_id", String(38)),
+    Column("vou_date", Date, nullable=False),
+    Column("pay_amt", Money, nullable=False),
+    Column("xpay_amt", Money, nullable=False),
+    Column("xpay_date", Date),
+    Column("agent_business_no", String(64)),
+    Column("pay_cert_sum_no", String(40)),
+    Column("lqd_cert_no", String(40)),
+    Column("act_lqd_date", Date, index=True),
+    Column("payee_acct_name", String(200), nullable=False),
+    Column("payee_acct_no", String(64), nullable=False),
+    Column("payee_acct_bank_name", String(200), nullable=False),
+    Column("abstract", Text, nullable=False),
+    Column("receipt_add_word", String(200)),
+    Column("status", String(16), nullable=False),
+    *_audit(),
+    UniqueConstraint("mof_div_code", "pay_cert_no", name="uq_pay_voucher_bill_cert_no"),
+)
+
+pay_clearing = Table(  # one 汇总清算 (划款申请) batch
+    "pay_clearing", metadata,
+    Column("pay_cert_sum_no", String(40), primary_key=True),
+    Column("lqd_cert_no", String(40), nullable=False),
+    Column("act_lqd_date", Date, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("total_amt", Money, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+pay_correction = Table(  # 更正: an executed amount moved from one indicator to another
+    "pay_correction", metadata,
+    Column("corr_id", String(38), primary_key=True),
+    Column("pay_app_id", String(38), ForeignKey("pay_voucher.pay_app_id"), nullable=False, index=True),
+    Column("from_bgt_id", String(38), nullable=False),
+    Column("to_bgt_id", String(38), nullable=False),
+    Column("corr_amt", Money, nullable=False),
+    Column("cor_doc_no", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("corr_date", Date, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+# -- journal ---------------------------------------------------------------------------------------------------
+journal = Table(
+    "journal", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("occurred_at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", String(64), nullable=False),
+    Column("before_json", Text, nullable=False),
+    Column("after_json", Text, nullable=False),
+    Column("opinion", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_journal_object", "object_type", "object_id"),
+)
+
+journal_head = Table(  # the chain's tip; its row lock serialises appends on PostgreSQL
+    "journal_head", metadata,
+    Column("head_id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+)

@@ -1,0 +1,64 @@
+"""Who acts: one role model for every document (the collaboration layer builds its inbox on it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import PermissionDenied
+
+
+class Role(StrEnum):
+    UNIT_CLERK = "unit_clerk"          # 单位经办
+    UNIT_LEADER = "unit_leader"        # 单位负责人 / 单位审核
+    DEPT = "dept_reviewer"             # 主管部门
+    FIN_BUSINESS = "fin_business"      # 财政业务处室
+    FIN_BUDGET = "fin_budget"          # 预算处
+    TREASURY = "treasury"              # 国库处
+    BANK = "bank"                      # 代理银行
+    ADMIN = "admin"                    # 系统管理
+    SYSTEM = "system"                  # 系统自动（生成、批处理）
+
+
+ROLE_NAMES = {
+    Role.UNIT_CLERK: "单位经办", Role.UNIT_LEADER: "单位负责人", Role.DEPT: "主管部门",
+    Role.FIN_BUSINESS: "财政业务处室", Role.FIN_BUDGET: "预算处", Role.TREASURY: "国库处",
+    Role.BANK: "代理银行", Role.ADMIN: "系统管理员", Role.SYSTEM: "系统",
+}
+
+UNIT_ROLES = frozenset({Role.UNIT_CLERK, Role.UNIT_LEADER})
+FINANCE_ROLES = frozenset({Role.FIN_BUSINESS, Role.FIN_BUDGET, Role.TREASURY})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person (or system) behind a command. Unit roles act for one agency, 主管部门 for one dept."""
+
+    user_id: str
+    role: Role
+    agency_code: str | None = None
+    dept_code: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.user_id}({ROLE_NAMES[self.role]})"
+
+
+SYSTEM = Actor("system", Role.SYSTEM)
+
+
+def authorize(actor: Actor, allowed: frozenset[Role] | set[Role], *, action: str,
+              agency_code: str | None = None, dept_code: str | None = None) -> None:
+    """Raise PermissionDenied unless the actor's role may take ``action`` on this agency's document."""
+    if actor.role in (Role.SYSTEM, Role.ADMIN):
+        return
+    if actor.role not in allowed:
+        raise PermissionDenied("role", "当前角色无权执行此操作", "role not allowed for this action",
+                               action=action, role=actor.role.value,
+                               allowed="/".join(sorted(r.value for r in allowed)))
+    if actor.role in UNIT_ROLES and agency_code is not None and actor.agency_code != agency_code:
+        raise PermissionDenied("agency_scope", "只能办理本单位的业务", "unit users act only for their own agency",
+                               action=action, actor_agency=actor.agency_code, agency_code=agency_code)
+    if actor.role == Role.DEPT and dept_code is not None and actor.dept_code != dept_code:
+        raise PermissionDenied("dept_scope", "只能审核本部门的业务", "department users act only for their department",
+                               action=action, actor_dept=actor.dept_code, dept_code=dept_code)

@@ -1,0 +1,355 @@
+"""Commands: what a user or another subsystem asks the core to do. One handler each.
+
+Amounts are integer fen (the entrypoints convert yuan with ``money.to_fen``); dates are ``datetime.date``.
+Every command carries the acting ``Actor`` and, where the standard has one, an ``opinion``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .actors import SYSTEM, Actor
+from .agencies import Account
+from .money import Fen
+from .projects import PerfIndicator
+
+
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+# -- reference --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegisterMofDiv(Command):
+    mof_div_code: str
+    mof_div_name: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class RegisterAgency(Command):
+    agency_code: str
+    agency_name: str
+    mof_div_code: str
+    agency_type_code: str
+    parent_code: str | None = None
+    unifsoc_cred_code: str | None = None
+    accounts: tuple[Account, ...] = ()
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetDivConfig(Command):
+    """Per-区划 settings: ``plan_control_fund_types`` (comma list), ``fin_review_threshold`` (fen)."""
+
+    mof_div_code: str
+    key: str
+    value: str
+    actor: Actor = SYSTEM
+
+
+# -- project library --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeclareProject(Command):
+    pro_name: str
+    agency_code: str
+    pro_cat_code: str
+    setup_year: int
+    pro_start_year: int
+    end_year: int
+    pro_total_amt: Fen
+    year_plans: dict[int, Fen] = field(default_factory=dict)
+    pro_code: str | None = None
+    pro_desc: str = ""
+    is_gov_pur: bool = False
+    is_dir: bool = False
+    is_sub: bool = False
+    is_sal: bool = False
+    is_fun: bool = False
+    kpi_target: str = ""
+    perf_indicators: tuple[PerfIndicator, ...] = ()
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetPerformanceTargets(Command):
+    pro_code: str
+    kpi_target: str
+    perf_indicators: tuple[PerfIndicator, ...]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ProjectAction(Command):
+    """submit / approve / return / void / complete / terminate."""
+
+    pro_code: str
+    action: str
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class RollProject(Command):
+    pro_code: str
+    to_year: int
+    actor: Actor = SYSTEM
+
+
+# -- budget lines and indicators ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class AddBudgetLine(Command):
+    fiscal_year: int
+    pro_code: str
+    exp_func_code: str
+    dep_bgt_eco_code: str
+    fund_type_code: str
+    apply_up: Fen
+    gov_bgt_eco_code: str | None = None   # derived from the 部门→政府 mapping when omitted
+    agency_code: str | None = None        # defaults to the project's agency
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ApproveBudget(Command):
+    """二下 批复: approve budget lines and create one executable indicator (年初预算) per line."""
+
+    bgt_pman_ids: tuple[str, ...]
+    cor_bgt_doc_no: str
+    doc_date: date
+    bgt_doc_title: str = ""
+    reply_amts: dict[str, Fen] = field(default_factory=dict)   # bgt_pman_id → 批复数 (default: apply_up)
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class IssueIndicator(Command):
+    """下达 an indicator outside 年初批复: 追加 (library project + 文号), 上级转移支付, or a 待分 indicator."""
+
+    fiscal_year: int
+    pro_code: str
+    agency_code: str
+    exp_func_code: str
+    dep_bgt_eco_code: str
+    fund_type_code: str
+    amount: Fen
+    source_type_code: str
+    cor_bgt_doc_no: str
+    doc_date: date
+    gov_bgt_eco_code: str | None = None
+    sup_bgt_doc_no: str = ""
+    bgt_doc_title: str = ""
+    bgt_exe_flag: bool = True
+    bgt_type_code: str | None = None
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class IndicatorPart:
+    """One child of an allocation, or the new target of an adjustment."""
+
+    agency_code: str
+    pro_code: str
+    amount: Fen
+    exp_func_code: str | None = None
+    dep_bgt_eco_code: str | None = None
+    gov_bgt_eco_code: str | None = None
+
+
+@dataclass(frozen=True)
+class AllocateIndicator(Command):
+    """分配/分解: parent → children (Σ children ≤ parent's available balance)."""
+
+    parent_bgt_id: str
+    parts: tuple[IndicatorPart, ...]
+    cor_bgt_doc_no: str
+    doc_date: date
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class AdjustIndicators(Command):
+    """调剂: one batch of signed moves summing to zero. ``moves`` = (bgt_id, signed fen) for existing
+    indicators; ``new_targets`` create new indicators (调入) funded by the batch's outflows."""
+
+    moves: tuple[tuple[str, Fen], ...]
+    cor_bgt_doc_no: str
+    doc_date: date
+    new_targets: tuple[IndicatorPart, ...] = ()
+    reason: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ReduceIndicator(Command):
+    """调减/收回: only the uncommitted balance."""
+
+    bgt_id: str
+    amount: Fen
+    cor_bgt_doc_no: str
+    reason: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class FreezeIndicator(Command):
+    """冻结 (``amount`` None = the whole available balance) or 解冻 (``unfreeze=True``)."""
+
+    bgt_id: str
+    amount: Fen | None = None
+    unfreeze: bool = False
+    reason: str = ""
+    actor: Actor = SYSTEM
+
+
+# -- plans and payments -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubmitPlan(Command):
+    bgt_id: str
+    plan_month: int
+    plan_app_amt: Fen
+    use_des: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ApprovePlan(Command):
+    plan_id: str
+    plan_amt: Fen | None = None      # None: as applied
+    reject: bool = False
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ReducePlan(Command):
+    plan_id: str
+    amount: Fen
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SubmitPayment(Command):
+    """支付申请. ``idem_key``: the client's key; a retry with it returns the first result."""
+
+    agency_code: str
+    bgt_id: str
+    pro_code: str
+    exp_func_code: str
+    gov_bgt_eco_code: str
+    dep_bgt_eco_code: str
+    fund_type_code: str
+    pay_app_amt: Fen
+    payee_acct_name: str
+    payee_acct_no: str
+    payee_acct_bank_name: str
+    use_des: str
+    create_date: date
+    set_mode_code: str = "1"
+    pay_type_code: str = "4"
+    fund_traobj_type_code: str = "2"
+    contract_no: str | None = None
+    idem_key: str | None = None
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ReviewPayment(Command):
+    pay_app_id: str
+    action: str            # approve / return
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ResubmitPayment(Command):
+    pay_app_id: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class VoidPayment(Command):
+    pay_app_id: str
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class IssueVouchers(Command):
+    """生成支付凭证 for approved applications and send them to the agent bank (batch)."""
+
+    pay_app_ids: tuple[str, ...]
+    vou_date: date
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class BankReceipt:
+    """One line of a bank receipt file. ``ok=False`` is a failed payment (退票 before money left)."""
+
+    pay_cert_no: str
+    xpay_amt: Fen
+    xpay_date: date
+    agent_business_no: str
+    ok: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ConfirmBankReceipts(Command):
+    receipts: tuple[BankReceipt, ...]
+    file_name: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ClearingItem:
+    pay_cert_no: str
+    pay_amt: Fen
+
+
+@dataclass(frozen=True)
+class ClearDay(Command):
+    """The day's 汇总清算: the bank's 划款申请 lists vouchers; the treasury clears them."""
+
+    pay_cert_sum_no: str
+    lqd_cert_no: str
+    act_lqd_date: date
+    items: tuple[ClearingItem, ...]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class RefundPayment(Command):
+    """退款: the payee sends money back. Same year restores the indicator; a prior year's does not."""
+
+    pay_app_id: str
+    refund_amt: Fen
+    refund_date: date
+    reason: str
+    agent_business_no: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class BankReturn(Command):
+    """银行退票 after payment: the bank returns a paid item (bad account)."""
+
+    pay_cert_no: str
+    return_date: date
+    reason: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class CorrectPayment(Command):
+    """更正: move a payment's executed amount to another indicator of the same agency and year."""
+
+    pay_app_id: str
+    to_bgt_id: str
+    cor_doc_no: str
+    reason: str
+    corr_date: date
+    actor: Actor = SYSTEM

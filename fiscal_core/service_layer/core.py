@@ -1,0 +1,147 @@
+"""The core's front door: one handler per command, each inside its own unit of work.
+
+``Core.handle(cmd)`` runs the command's handler in a transaction, appends its journal events and
+commits; on a domain error nothing is written. Concurrency conflicts that the database reports
+(an idempotency key inserted by a concurrent request, a PostgreSQL deadlock or serialisation failure)
+are retried a few times; the retry sees the committed state and answers from it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from ..adapters import migrate
+from ..adapters.db import Database
+from ..config import TZ, Settings
+from ..domain import commands as c
+from ..domain.actors import SYSTEM
+from ..domain.codes import CodeSets
+from . import budget, payments, projects, queries, reference
+from .unit_of_work import UnitOfWork
+
+HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
+    c.RegisterMofDiv: reference.register_mof_div,
+    c.RegisterAgency: reference.register_agency,
+    c.SetDivConfig: reference.set_div_config,
+    c.DeclareProject: projects.declare_project,
+    c.SetPerformanceTargets: projects.set_performance_targets,
+    c.ProjectAction: projects.project_action,
+    c.RollProject: projects.roll_project,
+    c.AddBudgetLine: budget.add_budget_line,
+    c.ApproveBudget: budget.approve_budget,
+    c.IssueIndicator: budget.issue_indicator,
+    c.AllocateIndicator: budget.allocate_indicator,
+    c.AdjustIndicators: budget.adjust_indicators,
+    c.ReduceIndicator: budget.reduce_indicator,
+    c.FreezeIndicator: budget.freeze_indicator,
+    c.SubmitPlan: payments.submit_plan,
+    c.ApprovePlan: payments.approve_plan,
+    c.ReducePlan: payments.reduce_plan,
+    c.SubmitPayment: payments.submit_payment,
+    c.ReviewPayment: payments.review_payment,
+    c.ResubmitPayment: payments.resubmit_payment,
+    c.VoidPayment: payments.void_payment,
+    c.IssueVouchers: payments.issue_vouchers,
+    c.ConfirmBankReceipts: payments.confirm_bank_receipts,
+    c.ClearDay: payments.clear_day,
+    c.RefundPayment: payments.refund_payment,
+    c.BankReturn: payments.bank_return,
+    c.CorrectPayment: payments.correct_payment,
+}
+
+RETRIES = 5
+
+
+def wall_clock() -> datetime:
+    return datetime.now(TZ)
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _retryable(err: DBAPIError) -> bool:
+    if isinstance(err, IntegrityError):
+        return True  # e.g. a concurrent request committed the same idempotency key first
+    code = getattr(getattr(err, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")  # serialization_failure, deadlock_detected
+
+
+class Core:
+    """Commands in, results out. ``clock`` and ``new_id`` are injectable (the simulator replays history)."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = wall_clock,
+                 new_id: Callable[[], str] = _uuid) -> None:
+        self.db = db
+        self.clock = clock
+        self.new_id = new_id
+        self._codes: CodeSets | None = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True, **kw: Any) -> Core:
+        """Open the core of ``settings`` (default: from the environment), migrating it if asked."""
+        settings = settings or Settings.from_env()
+        db = Database.from_settings(settings)
+        if migrate_schema:
+            init_schema(db)
+        return cls(db, **kw)
+
+    @property
+    def codes(self) -> CodeSets:
+        if self._codes is None:
+            with self.db.read() as conn:
+                self._codes = migrate.load_codesets(conn)
+        return self._codes
+
+    def handle(self, cmd: c.Command) -> Any:
+        handler = HANDLERS[type(cmd)]
+        codes = self.codes
+        for attempt in range(RETRIES):
+            try:
+                with UnitOfWork(self.db, codes, self.clock, self.new_id) as uow:
+                    result = handler(uow, cmd)
+                    uow.commit()
+                    return result
+            except DBAPIError as err:
+                if attempt == RETRIES - 1 or not _retryable(err):
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- read side -------------------------------------------------------------------------------------
+    def verify_journal(self) -> queries.AuditReport:
+        with self.db.read() as conn:
+            return queries.verify_journal(conn)
+
+    def check_ledger(self) -> list[queries.IdentityViolation]:
+        with self.db.read() as conn:
+            return queries.check_ledger(conn)
+
+    def indicator(self, bgt_id: str) -> dict[str, Any] | None:
+        with self.db.read() as conn:
+            return queries.indicator_balance(conn, bgt_id)
+
+    def trace_payment(self, pay_app_id: str) -> dict[str, Any] | None:
+        with self.db.read() as conn:
+            return queries.trace_payment(conn, pay_app_id)
+
+    def counts(self) -> dict[str, int]:
+        with self.db.read() as conn:
+            return queries.counts(conn)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def init_schema(db: Database) -> None:
+    """Migrate to the newest schema and load the code sets when their CSVs changed (journalled)."""
+    migrate.upgrade(db)
+    with UnitOfWork(db, CodeSets({}), wall_clock, _uuid) as uow:
+        checksum = migrate.sync_codesets(uow.conn)
+        if checksum is not None:
+            uow.record(SYSTEM, "codeset.load", "ele_code", "all", after={"checksum": checksum})
+        uow.commit()

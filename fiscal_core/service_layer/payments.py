@@ -1,0 +1,519 @@
+"""Handlers: 用款计划 and 国库集中支付 (申请 → 审核 → 凭证 → 银行支付 → 清算; 退回, 退票, 退款, 更正)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from ..adapters import tables as t
+from ..domain import commands as c
+from ..domain.actors import Role, authorize
+from ..domain.errors import ControlViolation, DomainError, IdempotencyConflict, StateError, ValidationError, require
+from ..domain.indicators import Indicator, check_classification
+from ..domain.journal import dumps
+from ..domain.money import check_fen, yuan
+from ..domain.payments import (
+    EXECUTED,
+    PaymentApplication,
+    PaymentPlan,
+    PayStatus,
+    PlanStatus,
+    check_application,
+    check_plan,
+    review,
+)
+from .reference import fin_review_threshold
+from .results import BatchResult, PaymentResult, Rejection
+from .unit_of_work import UnitOfWork
+
+TREASURY = frozenset({Role.TREASURY})
+BANK_SIDE = frozenset({Role.BANK, Role.TREASURY})
+
+
+# -- 用款计划 ---------------------------------------------------------------------------------------------
+def submit_plan(uow: UnitOfWork, cmd: c.SubmitPlan) -> str:
+    ind = uow.indicators.get(cmd.bgt_id)
+    authorize(cmd.actor, {Role.UNIT_CLERK}, action="plan.submit", agency_code=ind.agency_code)
+    if not 1 <= cmd.plan_month <= 12:
+        raise ValidationError("plan_month", "计划月份须为1-12", "plan_month must be 1-12", field="plan_month",
+                              value=cmd.plan_month)
+    amt = check_fen(cmd.plan_app_amt, "plan_app_amt")
+    ind.check_executable()
+    if not uow.config.plan_controlled(ind.mof_div_code, ind.fund_type_code):
+        raise ControlViolation("plan_not_enabled", "该区划该资金性质未启用用款计划", "payment plans are off here",
+                               mof_div_code=ind.mof_div_code, fund_type_code=ind.fund_type_code)
+    if uow.plans.for_month(ind.bgt_id, cmd.plan_month, lock=False) is not None:
+        raise StateError("plan_exists", "该指标本月已有用款计划，请调整原计划", "a plan for this month exists",
+                         bgt_id=ind.bgt_id, plan_month=cmd.plan_month)
+    seq = uow.counters.next(f"plan_no:{ind.mof_div_code}:{ind.fiscal_year}")
+    plan = PaymentPlan(uow.new_id(), f"JH{ind.fiscal_year}{seq:08d}", ind.bgt_id, ind.fiscal_year, cmd.plan_month,
+                       ind.agency_code, amt, use_des=cmd.use_des)
+    uow.plans.add(plan, uow.now_naive())
+    uow.record(cmd.actor, "plan.submit", "pay_plan_voucher", plan.plan_id, after={
+        "plan_voucher_no": plan.plan_voucher_no, "bgt_id": ind.bgt_id, "plan_month": cmd.plan_month,
+        "plan_app_amt": amt})
+    return plan.plan_id
+
+
+def approve_plan(uow: UnitOfWork, cmd: c.ApprovePlan) -> str:
+    authorize(cmd.actor, TREASURY, action="plan.approve")
+    plan0 = uow.plans.get(cmd.plan_id)
+    ind = uow.indicators.get(plan0.bgt_id, lock=True)
+    plan = uow.plans.get(cmd.plan_id, lock=True)
+    if plan.status != PlanStatus.SUBMITTED:
+        raise StateError("plan_state", "用款计划已处理", "plan already decided", plan_id=plan.plan_id,
+                         status=plan.status.value)
+    if cmd.reject:
+        require(cmd.opinion, "opinion")
+        plan.status = PlanStatus.REJECTED
+    else:
+        amt = plan.plan_app_amt if cmd.plan_amt is None else check_fen(cmd.plan_amt, "plan_amt")
+        if amt > plan.plan_app_amt:
+            raise ControlViolation("plan_over_applied", "批复数不能超过申请数", "approved exceeds applied",
+                                   plan_id=plan.plan_id, plan_app_amt=yuan(plan.plan_app_amt), plan_amt=yuan(amt))
+        uow.indicators.post([ind.reserve_plan(amt, plan.plan_id)], uow.now_naive())   # 指标控制计划
+        plan.plan_amt, plan.status = amt, PlanStatus.APPROVED
+    uow.plans.save(plan, uow.now_naive())
+    uow.record(cmd.actor, "plan.reject" if cmd.reject else "plan.approve", "pay_plan_voucher", plan.plan_id,
+               before={"status": "submitted"}, after={"status": plan.status.value, "plan_amt": plan.plan_amt},
+               opinion=cmd.opinion)
+    return plan.status.value
+
+
+def reduce_plan(uow: UnitOfWork, cmd: c.ReducePlan) -> None:
+    authorize(cmd.actor, TREASURY, action="plan.reduce")
+    amt = check_fen(cmd.amount, "amount")
+    plan0 = uow.plans.get(cmd.plan_id)
+    ind = uow.indicators.get(plan0.bgt_id, lock=True)
+    plan = uow.plans.get(cmd.plan_id, lock=True)
+    if plan.status != PlanStatus.APPROVED or amt > plan.balance:
+        raise ControlViolation("plan_reduce_exceeds", "调减金额超过计划余额", "reduction exceeds plan balance",
+                               plan_id=plan.plan_id, balance=yuan(plan.balance), requested=yuan(amt))
+    uow.indicators.post([ind.unreserve_plan(amt, plan.plan_id)], uow.now_naive())
+    plan.plan_amt -= amt
+    uow.plans.save(plan, uow.now_naive())
+    uow.record(cmd.actor, "plan.reduce", "pay_plan_voucher", plan.plan_id, after={"reduced": amt,
+                                                                                   "plan_amt": plan.plan_amt})
+
+
+# -- 支付申请 -----------------------------------------------------------------------------------------------
+_IDEM_FIELDS = ("agency_code", "bgt_id", "pro_code", "exp_func_code", "gov_bgt_eco_code", "dep_bgt_eco_code",
+                "fund_type_code", "pay_app_amt", "payee_acct_name", "payee_acct_no", "payee_acct_bank_name",
+                "use_des", "create_date", "set_mode_code", "pay_type_code", "fund_traobj_type_code", "contract_no")
+
+
+def _request_hash(cmd: c.SubmitPayment) -> str:
+    return hashlib.sha256(dumps([getattr(cmd, f) for f in _IDEM_FIELDS]).encode()).hexdigest()
+
+
+def _payer_account(uow: UnitOfWork, agency_code: str) -> tuple[str, str, str]:
+    """The agency's 单位零余额账户 (type 12) pays; falls back to its first account."""
+    a = t.bas_agency_account.c
+    rows = uow.conn.execute(select(a.acct_name, a.acct_no, a.bank_name, a.acct_type_code)
+                            .where(a.agency_code == agency_code)).all()
+    for r in rows:
+        if r.acct_type_code == "12":
+            return r.acct_name, r.acct_no, r.bank_name
+    return (rows[0].acct_name, rows[0].acct_no, rows[0].bank_name) if rows else ("", "", "")
+
+
+def _replay(uow: UnitOfWork, cmd: c.SubmitPayment, req_hash: str) -> PaymentResult | None:
+    if not cmd.idem_key:
+        return None
+    prior = uow.payments.by_idem_key(cmd.idem_key)
+    if prior is None:
+        return None
+    if prior.idem_hash != req_hash:
+        raise IdempotencyConflict("idem_conflict", "幂等键已用于另一笔不同的支付申请", "idempotency key reused for a different request",
+                                  idem_key=cmd.idem_key, pay_app_no=prior.pay_app_no)
+    return PaymentResult(prior.pay_app_id, prior.pay_app_no, prior.status.value, replayed=True)
+
+
+def _occupy(uow: UnitOfWork, app: PaymentApplication, ind: Indicator) -> PaymentPlan | None:
+    """Check 3: occupy the amount, out of the month's plan when plans control this fund type."""
+    plan = None
+    if uow.config.plan_controlled(ind.mof_div_code, ind.fund_type_code):
+        plan = check_plan(uow.plans.for_month(ind.bgt_id, app.create_date.month), app)
+        plan.used_amt += app.pay_app_amt
+        app.plan_id = plan.plan_id
+    entry = ind.occupy(app.pay_app_amt, app.pay_app_id, via_plan=plan is not None)
+    uow.indicators.post([entry], uow.now_naive())
+    if plan is not None:
+        uow.plans.save(plan, uow.now_naive())
+    return plan
+
+
+def _release(uow: UnitOfWork, app: PaymentApplication, ind: Indicator, entry_type: str = "RELEASE") -> None:
+    to_plan = _restore_plan(uow, app, app.pay_app_amt)
+    uow.indicators.post([ind.release(app.pay_app_amt, app.pay_app_id, to_plan=to_plan, entry_type=entry_type)],
+                        uow.now_naive())
+
+
+def _restore_plan(uow: UnitOfWork, app: PaymentApplication, amt: int) -> bool:
+    if not app.plan_id:
+        return False
+    plan = uow.plans.get(app.plan_id, lock=True)
+    if plan.bgt_id != app.bgt_id or plan.status != PlanStatus.APPROVED:
+        return False
+    plan.used_amt -= amt
+    uow.plans.save(plan, uow.now_naive())
+    return True
+
+
+def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
+    """支付申请 with the hard checks of §2.5, the balance check and the occupation in one transaction."""
+    authorize(cmd.actor, {Role.UNIT_CLERK}, action="payment.submit", agency_code=cmd.agency_code)
+    amt = check_fen(cmd.pay_app_amt, "pay_app_amt")
+    require(cmd.bgt_id, "bgt_id")
+    require(cmd.pro_code, "pro_code")
+    req_hash = _request_hash(cmd) if cmd.idem_key else None
+    ind = uow.indicators.get(cmd.bgt_id, lock=True)        # the lock that serialises this indicator
+    replay = _replay(uow, cmd, req_hash or "")
+    if replay is not None:
+        return replay
+    project = uow.projects.get(ind.pro_code, details=False)
+    payer = _payer_account(uow, cmd.agency_code)
+    app = PaymentApplication(
+        pay_app_id=uow.new_id(), pay_app_no="", fiscal_year=cmd.create_date.year, mof_div_code=ind.mof_div_code,
+        agency_code=cmd.agency_code, dept_code=ind.dept_code, bgt_id=ind.bgt_id, pro_code=cmd.pro_code,
+        pro_cat_code=ind.pro_cat_code, fund_type_code=cmd.fund_type_code, exp_func_code=cmd.exp_func_code,
+        gov_bgt_eco_code=cmd.gov_bgt_eco_code, dep_bgt_eco_code=cmd.dep_bgt_eco_code,
+        pay_type_code=cmd.pay_type_code, set_mode_code=cmd.set_mode_code,
+        fund_traobj_type_code=cmd.fund_traobj_type_code, pay_app_amt=amt, payee_acct_name=cmd.payee_acct_name,
+        payee_acct_no=cmd.payee_acct_no, payee_acct_bank_name=cmd.payee_acct_bank_name,
+        use_des=cmd.use_des.strip(), create_date=cmd.create_date, pay_acct_name=payer[0], pay_acct_no=payer[1],
+        pay_acct_bank_name=payer[2], contract_no=cmd.contract_no, idem_key=cmd.idem_key, idem_hash=req_hash)
+    check_application(app, ind, project, uow.codes)
+    _occupy(uow, app, ind)
+    seq = uow.counters.next(f"pay_app_no:{ind.mof_div_code}:{app.fiscal_year}")
+    app.pay_app_no = f"ZF{app.fiscal_year}{seq:08d}"
+    uow.payments.add(app, uow.now_naive())
+    uow.record(cmd.actor, "payment.submit", "pay_voucher", app.pay_app_id, after={
+        "pay_app_no": app.pay_app_no, "bgt_id": ind.bgt_id, "pro_code": app.pro_code,
+        "agency_code": app.agency_code, "pay_app_amt": amt, "payee_acct_name": app.payee_acct_name,
+        "use_des": app.use_des, "status": app.status.value, "canuse_amt": ind.canuse_amt})
+    return PaymentResult(app.pay_app_id, app.pay_app_no, app.status.value)
+
+
+def _locked(uow: UnitOfWork, pay_app_id: str) -> tuple[PaymentApplication, Indicator]:
+    """An application and its indicator, locked in the deadlock-free order (indicator first)."""
+    for _ in range(3):
+        bgt_id = uow.payments.get(pay_app_id).bgt_id
+        ind = uow.indicators.get(bgt_id, lock=True)
+        app = uow.payments.get(pay_app_id, lock=True)
+        if app.bgt_id == bgt_id:
+            return app, ind
+    raise StateError("payment_busy", "支付申请正在被更正，请重试", "payment is being corrected, retry",
+                     pay_app_id=pay_app_id)
+
+
+def review_payment(uow: UnitOfWork, cmd: c.ReviewPayment) -> str:
+    app, ind = _locked(uow, cmd.pay_app_id)
+    before = app.status
+    new = review(app, cmd.actor, cmd.action, cmd.opinion, fin_review_threshold(uow, app.mof_div_code))
+    if new == PayStatus.RETURNED:
+        _release(uow, app, ind)     # 退回 releases the occupation
+    app.status = new
+    uow.payments.save(app, uow.now_naive())
+    uow.record(cmd.actor, f"payment.{cmd.action}", "pay_voucher", app.pay_app_id,
+               before={"status": before.value}, after={"status": new.value}, opinion=cmd.opinion)
+    return new.value
+
+
+def resubmit_payment(uow: UnitOfWork, cmd: c.ResubmitPayment) -> str:
+    app, ind = _locked(uow, cmd.pay_app_id)
+    authorize(cmd.actor, {Role.UNIT_CLERK}, action="payment.resubmit", agency_code=app.agency_code)
+    app.require_status({PayStatus.RETURNED}, "resubmit")
+    check_application(app, ind, uow.projects.get(ind.pro_code, details=False), uow.codes)
+    _occupy(uow, app, ind)
+    app.status = PayStatus.SUBMITTED
+    uow.payments.save(app, uow.now_naive(), plan_id=app.plan_id)
+    uow.record(cmd.actor, "payment.resubmit", "pay_voucher", app.pay_app_id, before={"status": "returned"},
+               after={"status": "submitted", "canuse_amt": ind.canuse_amt})
+    return app.status.value
+
+
+def void_payment(uow: UnitOfWork, cmd: c.VoidPayment) -> str:
+    app, ind = _locked(uow, cmd.pay_app_id)
+    authorize(cmd.actor, {Role.UNIT_CLERK}, action="payment.void", agency_code=app.agency_code)
+    app.require_status({PayStatus.SUBMITTED, PayStatus.RETURNED}, "void")
+    before = app.status
+    if before == PayStatus.SUBMITTED:
+        _release(uow, app, ind)
+    app.status = PayStatus.VOIDED
+    uow.payments.save(app, uow.now_naive())
+    uow.record(cmd.actor, "payment.void", "pay_voucher", app.pay_app_id, before={"status": before.value},
+               after={"status": "voided"}, opinion=cmd.opinion)
+    return app.status.value
+
+
+# -- batches: vouchers, bank receipts, clearing ----------------------------------------------------------------
+def _batch(uow: UnitOfWork, items: Iterable[Any], key: Callable[[Any], str],
+           handle: Callable[[Any], None], on_error: Callable[[Any], None] | None = None) -> BatchResult:
+    """Each item all-or-nothing inside a savepoint; rejected items are reported, the rest commit."""
+    result = BatchResult()
+    for item in items:
+        try:
+            with uow.savepoint():
+                handle(item)
+            result.accepted.append(key(item))
+        except DomainError as e:
+            result.rejected.append(Rejection(key(item), e.rule, e.message))
+            if on_error is not None:
+                on_error(item)
+    return result
+
+
+def issue_vouchers(uow: UnitOfWork, cmd: c.IssueVouchers) -> BatchResult:
+    """生成支付凭证 and send to the agent bank. No money moves, so no indicator lock is needed."""
+    authorize(cmd.actor, TREASURY, action="payment.issue_voucher")
+
+    def one(pay_app_id: str) -> None:
+        app = uow.payments.get(pay_app_id, lock=True)
+        app.require_status({PayStatus.APPROVED}, "issue_voucher")
+        if cmd.vou_date < app.create_date:
+            raise ValidationError("vou_date", "凭证日期早于申请日期", "voucher dated before the application",
+                                  field="vou_date", vou_date=cmd.vou_date, create_date=app.create_date)
+        seq = uow.counters.next(f"pay_cert_no:{app.mof_div_code}:{app.fiscal_year}")
+        cert_id, cert_no = uow.new_id(), f"PZ{app.fiscal_year}{seq:08d}"
+        now = uow.now_naive()
+        uow.payments.add_bill({
+            "pay_cert_id": cert_id, "pay_cert_no": cert_no, "mof_div_code": app.mof_div_code,
+            "fiscal_year": app.fiscal_year, "bill_type": "pay", "pay_app_id": app.pay_app_id,
+            "ori_pay_cert_id": None, "vou_date": cmd.vou_date, "pay_amt": app.pay_app_amt, "xpay_amt": 0,
+            "xpay_date": None, "agent_business_no": None, "payee_acct_name": app.payee_acct_name,
+            "payee_acct_no": app.payee_acct_no, "payee_acct_bank_name": app.payee_acct_bank_name,
+            "abstract": app.use_des, "status": "sent", "create_time": now, "update_time": now})
+        app.status, app.pay_cert_id = PayStatus.VOUCHER_ISSUED, cert_id
+        uow.payments.save(app, now)
+        uow.record(cmd.actor, "payment.voucher", "pay_voucher", app.pay_app_id, before={"status": "approved"},
+                   after={"status": app.status.value, "pay_cert_no": cert_no, "pay_cert_id": cert_id})
+
+    return _batch(uow, sorted(set(cmd.pay_app_ids)), lambda i: i, one)
+
+
+def confirm_bank_receipts(uow: UnitOfWork, cmd: c.ConfirmBankReceipts) -> BatchResult:
+    """A bank receipt file: each line pays (or fails) one voucher; lines that do not match are rejected."""
+    authorize(cmd.actor, BANK_SIDE, action="payment.bank_receipt")
+    bills = {r.pay_cert_no: uow.payments.bill_by_cert_no(None, r.pay_cert_no) for r in cmd.receipts}
+    app_ids = {no: b["pay_app_id"] for no, b in bills.items() if b}
+    bgt_ids = {no: uow.payments.get(a).bgt_id for no, a in app_ids.items()}
+    inds = uow.indicators.lock_many(bgt_ids.values())
+
+    def one(r: c.BankReceipt) -> None:
+        bill = bills.get(r.pay_cert_no)
+        if bill is None:
+            raise StateError("voucher_not_found", "回单对应的支付凭证不存在", "no voucher for this receipt",
+                             pay_cert_no=r.pay_cert_no)
+        app = uow.payments.get(bill["pay_app_id"], lock=True)
+        if app.status in EXECUTED and bill["agent_business_no"] == r.agent_business_no:
+            raise StateError("receipt_duplicate", "重复的银行回单（已入账）", "duplicate receipt (already booked)",
+                             pay_cert_no=r.pay_cert_no, agent_business_no=r.agent_business_no)
+        app.require_status({PayStatus.VOUCHER_ISSUED}, "bank_receipt")
+        ind = inds[app.bgt_id]
+        now = uow.now_naive()
+        if r.ok:
+            if r.xpay_amt != bill["pay_amt"]:
+                raise ControlViolation("receipt_amount", "回单实付金额与凭证金额不符", "paid amount differs from voucher",
+                                       pay_cert_no=r.pay_cert_no, voucher=yuan(bill["pay_amt"]),
+                                       paid=yuan(r.xpay_amt))
+            if r.xpay_date < bill["vou_date"]:
+                raise ValidationError("xpay_date", "支付日期早于凭证日期", "paid before the voucher date",
+                                      field="xpay_date", xpay_date=r.xpay_date, vou_date=bill["vou_date"])
+            require(r.agent_business_no, "agent_business_no")
+            uow.indicators.post([ind.pay(r.xpay_amt, app.pay_app_id)], now)
+            app.status, app.xpay_amt = PayStatus.PAID, r.xpay_amt
+            uow.payments.update_bill(bill["pay_cert_id"], xpay_amt=r.xpay_amt, xpay_date=r.xpay_date,
+                                     agent_business_no=r.agent_business_no, status="paid", update_time=now)
+        else:
+            _release(uow, app, ind, "BANK_RETURN")
+            app.status = PayStatus.BANK_RETURNED
+            uow.payments.update_bill(bill["pay_cert_id"], status="failed", receipt_add_word=r.reason[:200],
+                                     update_time=now)
+        uow.payments.save(app, now)
+        uow.record(cmd.actor, "payment.paid" if r.ok else "payment.bank_failed", "pay_voucher", app.pay_app_id,
+                   before={"status": "voucher_issued"},
+                   after={"status": app.status.value, "xpay_amt": app.xpay_amt, "xpay_date": r.xpay_date,
+                          "agent_business_no": r.agent_business_no, "file": cmd.file_name},
+                   opinion=r.reason)
+
+    def reload(r: c.BankReceipt) -> None:
+        # the savepoint rolled the row back; the in-memory indicator must follow
+        bgt_id = bgt_ids.get(r.pay_cert_no)
+        if bgt_id:
+            inds[bgt_id] = uow.indicators.get(bgt_id, lock=True)
+
+    return _batch(uow, cmd.receipts, lambda r: r.pay_cert_no, one, reload)
+
+
+def clear_day(uow: UnitOfWork, cmd: c.ClearDay) -> BatchResult:
+    """汇总清算: the treasury settles the bank's 划款申请 for the day's paid vouchers."""
+    authorize(cmd.actor, BANK_SIDE, action="payment.clear")
+    require(cmd.pay_cert_sum_no, "pay_cert_sum_no")
+    require(cmd.lqd_cert_no, "lqd_cert_no")
+    if uow.payments.clearing_exists(cmd.pay_cert_sum_no):
+        raise StateError("clearing_duplicate", "汇总清算单号重复（该批已清算）", "clearing batch already processed",
+                         pay_cert_sum_no=cmd.pay_cert_sum_no)
+    total = 0
+
+    def one(item: c.ClearingItem) -> None:
+        nonlocal total
+        bill = uow.payments.bill_by_cert_no(None, item.pay_cert_no, lock=True)
+        if bill is None:
+            raise StateError("voucher_not_found", "清算明细对应的支付凭证不存在", "no voucher for this item",
+                             pay_cert_no=item.pay_cert_no)
+        app = uow.payments.get(bill["pay_app_id"], lock=True)
+        app.require_status({PayStatus.PAID}, "clear")
+        if item.pay_amt != bill["xpay_amt"]:
+            raise ControlViolation("clearing_amount", "清算金额与实付金额不符", "clearing amount differs from paid",
+                                   pay_cert_no=item.pay_cert_no, paid=yuan(bill["xpay_amt"]),
+                                   clearing=yuan(item.pay_amt))
+        if cmd.act_lqd_date < bill["xpay_date"]:
+            raise ValidationError("act_lqd_date", "清算日期早于支付日期", "cleared before payment",
+                                  field="act_lqd_date", act_lqd_date=cmd.act_lqd_date, xpay_date=bill["xpay_date"])
+        now = uow.now_naive()
+        uow.payments.update_bill(bill["pay_cert_id"], pay_cert_sum_no=cmd.pay_cert_sum_no,
+                                 lqd_cert_no=cmd.lqd_cert_no, act_lqd_date=cmd.act_lqd_date, status="cleared",
+                                 update_time=now)
+        app.status = PayStatus.CLEARED
+        uow.payments.save(app, now)
+        total += item.pay_amt
+        uow.record(cmd.actor, "payment.cleared", "pay_voucher", app.pay_app_id, before={"status": "paid"},
+                   after={"status": "cleared", "pay_cert_sum_no": cmd.pay_cert_sum_no,
+                          "lqd_cert_no": cmd.lqd_cert_no, "act_lqd_date": cmd.act_lqd_date})
+
+    result = _batch(uow, cmd.items, lambda i: i.pay_cert_no, one)
+    if result.accepted:
+        uow.payments.add_clearing({"pay_cert_sum_no": cmd.pay_cert_sum_no, "lqd_cert_no": cmd.lqd_cert_no,
+                                   "act_lqd_date": cmd.act_lqd_date, "item_count": len(result.accepted),
+                                   "total_amt": total, "create_time": uow.now_naive()})
+        uow.record(cmd.actor, "payment.clearing_batch", "pay_clearing", cmd.pay_cert_sum_no,
+                   after={"items": len(result.accepted), "total_amt": total,
+                          "rejected": len(result.rejected), "act_lqd_date": cmd.act_lqd_date})
+    return result
+
+
+# -- after payment: refund, bank return, correction --------------------------------------------------------------
+def _negative_bill(uow: UnitOfWork, app: PaymentApplication, bill_type: str, amt: int, when: Any,
+                   agent_no: str, reason: str) -> str:
+    seq = uow.counters.next(f"pay_cert_no:{app.mof_div_code}:{app.fiscal_year}")
+    cert_no = f"{'TK' if bill_type == 'refund' else 'TP'}{app.fiscal_year}{seq:08d}"
+    now = uow.now_naive()
+    uow.payments.add_bill({
+        "pay_cert_id": uow.new_id(), "pay_cert_no": cert_no, "mof_div_code": app.mof_div_code,
+        "fiscal_year": app.fiscal_year, "bill_type": bill_type, "pay_app_id": app.pay_app_id,
+        "ori_pay_cert_id": app.pay_cert_id, "vou_date": when, "pay_amt": -amt, "xpay_amt": -amt,
+        "xpay_date": when, "agent_business_no": agent_no or None, "payee_acct_name": app.payee_acct_name,
+        "payee_acct_no": app.payee_acct_no, "payee_acct_bank_name": app.payee_acct_bank_name,
+        "abstract": reason, "status": "paid", "create_time": now, "update_time": now})
+    return cert_no
+
+
+def refund_payment(uow: UnitOfWork, cmd: c.RefundPayment) -> str:
+    """退款: same fiscal year restores the indicator (and plan); a later year's refund goes to the
+    treasury as prior-year revenue and leaves the closed indicator alone."""
+    authorize(cmd.actor, TREASURY, action="payment.refund")
+    amt = check_fen(cmd.refund_amt, "refund_amt")
+    require(cmd.reason, "reason")
+    app, ind = _locked(uow, cmd.pay_app_id)
+    app.require_status(EXECUTED, "refund")
+    if amt > app.xpay_amt - app.refund_amt:
+        raise ControlViolation("refund_exceeds", "退款金额超过已支付未退金额", "refund exceeds the paid amount",
+                               pay_app_no=app.pay_app_no, refundable=yuan(app.xpay_amt - app.refund_amt),
+                               requested=yuan(amt))
+    same_year = cmd.refund_date.year == app.fiscal_year
+    if same_year:
+        to_plan = _restore_plan(uow, app, amt)
+        uow.indicators.post([ind.unpay(amt, app.pay_app_id, to_plan=to_plan, entry_type="REFUND")],
+                            uow.now_naive())
+    cert_no = _negative_bill(uow, app, "refund", amt, cmd.refund_date, cmd.agent_business_no, cmd.reason)
+    app.refund_amt += amt
+    uow.payments.save(app, uow.now_naive())
+    uow.record(cmd.actor, "payment.refund", "pay_voucher", app.pay_app_id,
+               after={"refund_amt": amt, "refund_cert_no": cert_no, "restores_indicator": same_year,
+                      "total_refunded": app.refund_amt,
+                      "note": "" if same_year else "以前年度退款，缴入国库，不恢复指标"},
+               opinion=cmd.reason)
+    return cert_no
+
+
+def bank_return(uow: UnitOfWork, cmd: c.BankReturn) -> str:
+    """银行退票 after payment: the whole executed amount returns to the indicator; a new application may follow."""
+    authorize(cmd.actor, BANK_SIDE, action="payment.bank_return")
+    require(cmd.reason, "reason")
+    bill = uow.payments.bill_by_cert_no(None, cmd.pay_cert_no)
+    if bill is None:
+        raise StateError("voucher_not_found", "退票对应的支付凭证不存在", "no voucher for this return",
+                         pay_cert_no=cmd.pay_cert_no)
+    app, ind = _locked(uow, bill["pay_app_id"])
+    app.require_status(EXECUTED, "bank_return")
+    if app.refund_amt:
+        raise StateError("return_after_refund", "已部分退款的支付不能整笔退票", "partially refunded payment",
+                         pay_app_no=app.pay_app_no)
+    amt = app.xpay_amt
+    if cmd.return_date.year == app.fiscal_year:
+        to_plan = _restore_plan(uow, app, amt)
+        uow.indicators.post([ind.unpay(amt, app.pay_app_id, to_plan=to_plan, entry_type="BANK_RETURN")],
+                            uow.now_naive())
+    cert_no = _negative_bill(uow, app, "return", amt, cmd.return_date, "", cmd.reason)
+    uow.payments.update_bill(bill["pay_cert_id"], status="returned", update_time=uow.now_naive())
+    before = app.status
+    app.status = PayStatus.BANK_RETURNED
+    uow.payments.save(app, uow.now_naive())
+    uow.record(cmd.actor, "payment.bank_return", "pay_voucher", app.pay_app_id, before={"status": before.value},
+               after={"status": app.status.value, "returned_amt": amt, "return_cert_no": cert_no},
+               opinion=cmd.reason)
+    return cert_no
+
+
+def correct_payment(uow: UnitOfWork, cmd: c.CorrectPayment) -> str:
+    """更正: the executed amount moves from the payment's indicator to another of the same agency and year;
+    the payment then carries the new indicator's project and elements."""
+    authorize(cmd.actor, TREASURY, action="payment.correct")
+    doc_no = cmd.cor_doc_no.strip()
+    require(doc_no, "cor_doc_no")
+    require(cmd.reason, "reason")
+    app0 = uow.payments.get(cmd.pay_app_id)
+    if app0.bgt_id == cmd.to_bgt_id:
+        raise ValidationError("correct_same", "更正前后指标相同", "target indicator is the current one",
+                              field="to_bgt_id", bgt_id=cmd.to_bgt_id)
+    inds = uow.indicators.lock_many([app0.bgt_id, cmd.to_bgt_id])
+    app = uow.payments.get(cmd.pay_app_id, lock=True)
+    if app.bgt_id != app0.bgt_id:
+        raise StateError("payment_busy", "支付申请正在被更正，请重试", "payment is being corrected, retry",
+                         pay_app_id=app.pay_app_id)
+    app.require_status(EXECUTED, "correct")
+    src, dst = inds[app.bgt_id], inds[cmd.to_bgt_id]
+    amt = app.xpay_amt - app.refund_amt
+    if amt <= 0:
+        raise StateError("correct_nothing", "该支付已全部退款，无可更正金额", "nothing left to correct",
+                         pay_app_no=app.pay_app_no)
+    dst.check_executable()
+    if cmd.corr_date.year != dst.fiscal_year or dst.fiscal_year != app.fiscal_year:
+        raise ControlViolation("indicator_year", "更正只能在同一预算年度内进行", "correction within one fiscal year",
+                               bgt_id=dst.bgt_id, indicator_year=dst.fiscal_year, fiscal_year=app.fiscal_year)
+    if dst.agency_code != app.agency_code:
+        raise ControlViolation("indicator_agency", "指标所属单位与申请单位不一致", "indicator belongs to another agency",
+                               bgt_id=dst.bgt_id, indicator_agency=dst.agency_code, agency_code=app.agency_code)
+    check_classification("fund_type_code", dst.fund_type_code, src.fund_type_code, dst.bgt_id)
+    uow.projects.get(dst.pro_code, details=False).require_library("payment")
+    now = uow.now_naive()
+    uow.indicators.post([src.correct_out(amt, app.pay_app_id), dst.correct_in(amt, app.pay_app_id)], now)
+    corr_id = uow.new_id()
+    uow.payments.add_correction({"corr_id": corr_id, "pay_app_id": app.pay_app_id, "from_bgt_id": src.bgt_id,
+                                 "to_bgt_id": dst.bgt_id, "corr_amt": amt, "cor_doc_no": doc_no,
+                                 "reason": cmd.reason, "corr_date": cmd.corr_date, "create_time": now})
+    before = {"bgt_id": src.bgt_id, "pro_code": app.pro_code, "exp_func_code": app.exp_func_code,
+              "dep_bgt_eco_code": app.dep_bgt_eco_code, "gov_bgt_eco_code": app.gov_bgt_eco_code}
+    app.bgt_id, app.pro_code, app.plan_id = dst.bgt_id, dst.pro_code, None
+    new_elems = {"pro_code": dst.pro_code, "pro_cat_code": dst.pro_cat_code, "exp_func_code": dst.exp_func_code,
+                 "dep_bgt_eco_code": dst.dep_bgt_eco_code, "gov_bgt_eco_code": dst.gov_bgt_eco_code,
+                 "plan_id": None}
+    uow.payments.save(app, now, **new_elems)
+    uow.record(cmd.actor, "payment.correct", "pay_voucher", app.pay_app_id, before=before,
+               after={"bgt_id": dst.bgt_id, **new_elems, "corr_amt": amt, "cor_doc_no": doc_no},
+               opinion=cmd.reason)
+    return corr_id
