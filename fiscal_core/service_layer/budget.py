@@ -130,8 +130,9 @@ def add_budget_line(uow: UnitOfWork, cmd: c.AddBudgetLine) -> str:
     return line_id
 
 
-def approve_budget(uow: UnitOfWork, cmd: c.ApproveBudget) -> list[str]:
-    """二下 批复: each line → one executable indicator (source 1 年初预算) at the line's grain."""
+def approve_budget(uow: UnitOfWork, cmd: c.ApproveBudget) -> dict[str, str]:
+    """二下 批复: each line → one executable indicator (source 1 年初预算) at the line's grain.
+    Returns ``{bgt_pman_id: bgt_id}`` for the lines that received an indicator."""
     authorize(cmd.actor, BUDGET_ROLES, action="budget.approve")
     doc_no = require_doc_no(cmd.cor_bgt_doc_no)
     unknown = set(cmd.reply_amts) - set(cmd.bgt_pman_ids)
@@ -140,7 +141,7 @@ def approve_budget(uow: UnitOfWork, cmd: c.ApproveBudget) -> list[str]:
                               field="reply_amts", bgt_pman_id=sorted(unknown)[0])
     lines = [uow.budget.get_line(i) for i in sorted(set(cmd.bgt_pman_ids))]
     projects = {pc: uow.projects.get(pc, lock=True) for pc in sorted({ln["pro_code"] for ln in lines})}
-    created = []
+    created: dict[str, str] = {}
     for line in lines:
         line = uow.budget.get_line(line["bgt_pman_id"], lock=True)
         if line["status"] != "draft":
@@ -163,7 +164,7 @@ def approve_budget(uow: UnitOfWork, cmd: c.ApproveBudget) -> list[str]:
         uow.indicators.post([ind.issue(reply, "budget", line["bgt_pman_id"])], uow.now_naive())
         uow.record(cmd.actor, "indicator.issue", "ba_bgt_info", ind.bgt_id, after=_ind_summary(ind))
         _mark_project(uow, p, cmd.actor, executing=True)
-        created.append(ind.bgt_id)
+        created[line["bgt_pman_id"]] = ind.bgt_id
     return created
 
 

@@ -130,7 +130,7 @@ def indicator_balance(conn: Connection, bgt_id: str) -> dict[str, Any] | None:
     return d
 
 
-def _events(conn: Connection, object_type: str, object_id: str) -> list[dict[str, Any]]:
+def object_events(conn: Connection, object_type: str, object_id: str) -> list[dict[str, Any]]:
     j = t.journal.c
     return [dict(r) for r in conn.execute(
         select(j.seq, j.occurred_at, j.actor, j.actor_role, j.action, j.object_type, j.object_id, j.after_json,
@@ -157,7 +157,7 @@ def trace_payment(conn: Connection, pay_app_id: str) -> dict[str, Any] | None:
             ind = indicator_balance(conn, bgt_id)
             if ind is None:
                 break
-            ind["events"] = _events(conn, "ba_bgt_info", bgt_id)
+            ind["events"] = object_events(conn, "ba_bgt_info", bgt_id)
             chain.append(ind)
             bgt_id = ind["ori_bgt_id"]
     lines = []
@@ -166,13 +166,13 @@ def trace_payment(conn: Connection, pay_app_id: str) -> dict[str, Any] | None:
             line = conn.execute(select(t.bgt_pm_annual).where(
                 t.bgt_pm_annual.c.bgt_pman_id == ind["bgt_pman_id"])).mappings().first()
             if line:
-                lines.append(dict(line) | {"events": _events(conn, "bgt_pm_annual", line["bgt_pman_id"])})
+                lines.append(dict(line) | {"events": object_events(conn, "bgt_pm_annual", line["bgt_pman_id"])})
     projects = []
     for pro_code in dict.fromkeys(ind["pro_code"] for ind in chain):
         p = conn.execute(select(t.pm_project).where(t.pm_project.c.pro_code == pro_code)).mappings().first()
         if p:
-            projects.append(dict(p) | {"events": _events(conn, "pm_project", pro_code)})
-    return {"payment": dict(app) | {"events": _events(conn, "pay_voucher", pay_app_id)}, "vouchers": bills,
+            projects.append(dict(p) | {"events": object_events(conn, "pm_project", pro_code)})
+    return {"payment": dict(app) | {"events": object_events(conn, "pay_voucher", pay_app_id)}, "vouchers": bills,
             "corrections": corrections, "indicators": chain, "budget_lines": lines, "projects": projects}
 
 

@@ -1,0 +1,62 @@
+"""Fixtures: the core on a real SQLite file and on a real PostgreSQL server (one throwaway cluster per
+test session, one fresh database per test, cloned from a migrated template)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from fiscal_core.adapters.db import Database
+from fiscal_core.config import Settings
+from fiscal_core.service_layer.core import Core, init_schema
+from fiscal_core.testing.pgserver import TempPostgres, available
+
+from .support import World
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[TempPostgres]:
+    if not available():
+        if os.environ.get("FISCAL_SKIP_PG") == "1":
+            pytest.skip("PostgreSQL skipped by FISCAL_SKIP_PG=1")
+        pytest.fail("PostgreSQL server binaries not found (install Debian's postgresql, or FISCAL_SKIP_PG=1)")
+    with TempPostgres(fsync=False) as pg:
+        pg.admin("CREATE DATABASE fiscal_template")
+        db = Database(pg.url("fiscal_template"))
+        init_schema(db)
+        db.dispose()
+        yield pg
+
+
+def _pg_url(pg: TempPostgres) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    pg.admin(f"CREATE DATABASE {name} TEMPLATE fiscal_template")
+    return pg.url(name)
+
+
+def sqlite_core(tmp_path, **kw) -> Core:  # type: ignore[no-untyped-def]
+    return Core.open(Settings(home=tmp_path, core_url=f"sqlite:///{tmp_path / 'core.sqlite3'}"), **kw)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request) -> str:  # type: ignore[no-untyped-def]
+    return str(request.param)
+
+
+@pytest.fixture
+def core(backend: str, tmp_path, request) -> Iterator[Core]:  # type: ignore[no-untyped-def]
+    if backend == "sqlite":
+        c = sqlite_core(tmp_path)
+    else:
+        pg = request.getfixturevalue("pg_server")
+        c = Core(Database(_pg_url(pg)))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def world(core: Core) -> World:
+    return World(core)

@@ -1,0 +1,130 @@
+"""A small test district driven through the core's commands (no shortcuts into the tables)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from fiscal_core.domain import commands as c
+from fiscal_core.domain.actors import Actor, Role
+from fiscal_core.domain.agencies import Account
+from fiscal_core.domain.projects import PerfIndicator
+from fiscal_core.service_layer.core import Core
+from fiscal_core.service_layer.results import PaymentResult
+
+DIV = "320509000"
+YEAR = 2026
+ADMIN = Actor("admin", Role.ADMIN)
+BUDGET = Actor("ysk", Role.FIN_BUDGET)
+BUSINESS = Actor("ywk", Role.FIN_BUSINESS)
+TREASURY = Actor("gkk", Role.TREASURY)
+BANK = Actor("bank", Role.BANK)
+PERF = (PerfIndicator("产出指标", "数量指标", "完成数量", "≥10", 50),)
+
+
+def clerk(agency: str = "101001") -> Actor:
+    return Actor(f"jb{agency}", Role.UNIT_CLERK, agency_code=agency)
+
+
+def leader(agency: str = "101001") -> Actor:
+    return Actor(f"fz{agency}", Role.UNIT_LEADER, agency_code=agency)
+
+
+def dept(code: str = "101") -> Actor:
+    return Actor(f"zg{code}", Role.DEPT, dept_code=code)
+
+
+class World:
+    """区划 320509000 with 教育局 (101, 行政) and two schools (101001, 101002, 事业)."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        h = core.handle
+        h(c.RegisterMofDiv(DIV, "苏州市吴江区本级", actor=ADMIN))
+        h(c.RegisterAgency("101", "吴江区教育局", DIV, "1", accounts=(
+            Account("1010012", "吴江区教育局零余额账户", "农行吴江支行", "12", False),), actor=ADMIN))
+        for code, name in (("101001", "吴江实验小学"), ("101002", "吴江区第一初级中学")):
+            h(c.RegisterAgency(code, name, DIV, "3", parent_code="101", accounts=(
+                Account(f"{code}12", f"{name}零余额账户", "农行吴江支行", "12", False),
+                Account(f"{code}63", name, "工行吴江支行", "63", True)), actor=ADMIN))
+
+    def h(self, cmd: c.Command) -> Any:
+        return self.core.handle(cmd)
+
+    def declare(self, agency: str = "101001", cat: str = "31", amount: int = 1_000_000_00, *,
+                start: int = YEAR, end: int = YEAR, year_plans: dict[int, int] | None = None, **kw: Any) -> str:
+        perf = PERF if cat.startswith("3") else ()
+        return self.h(c.DeclareProject(f"测试项目{cat}", agency, cat, start, start, end, amount,
+                                       year_plans=year_plans or {}, kpi_target="完成目标" if perf else "",
+                                       perf_indicators=perf, actor=clerk(agency), **kw))
+
+    def to_library(self, pro: str, agency: str = "101001") -> None:
+        for action, who in (("submit", clerk(agency)), ("approve", leader(agency)), ("approve", dept("101")),
+                            ("approve", BUSINESS)):
+            self.h(c.ProjectAction(pro, action, "同意", actor=who))
+
+    def project(self, agency: str = "101001", cat: str = "31", amount: int = 1_000_000_00, **kw: Any) -> str:
+        pro = self.declare(agency, cat, amount, **kw)
+        self.to_library(pro, agency)
+        return pro
+
+    def indicator(self, pro: str, amount: int, *, agency: str = "101001", func: str = "2050202",
+                  eco: str = "30201", fund: str = "11", year: int = YEAR) -> str:
+        line = self.h(c.AddBudgetLine(year, pro, func, eco, fund, amount, actor=clerk(agency)))
+        return self.h(c.ApproveBudget((line,), f"吴财预〔{year}〕1号", date(year, 1, 20), actor=BUDGET))[line]
+
+    def funded(self, amount: int = 100_000_00, *, agency: str = "101001", eco: str = "30201",
+               func: str = "2050202", fund: str = "11", cat: str = "31") -> tuple[str, str]:
+        """A library project with one executable indicator of ``amount`` fen: (pro_code, bgt_id)."""
+        pro = self.project(agency, cat, max(amount, 1_000_000_00))
+        return pro, self.indicator(pro, amount, agency=agency, func=func, eco=eco, fund=fund)
+
+    def pay_cmd(self, bgt_id: str, amount: int, **kw: Any) -> c.SubmitPayment:
+        ind = self.core.indicator(bgt_id)
+        assert ind is not None
+        cmd = c.SubmitPayment(ind["agency_code"], bgt_id, ind["pro_code"], ind["exp_func_code"],
+                              ind["gov_bgt_eco_code"], ind["dep_bgt_eco_code"], ind["fund_type_code"], amount,
+                              "苏州恒信商贸有限公司", "6222020000000001", "中国银行吴江支行", "购买办公用品及耗材",
+                              date(ind["fiscal_year"], 3, 10), actor=clerk(ind["agency_code"]))
+        return replace(cmd, **kw)
+
+    def pay(self, bgt_id: str, amount: int, **kw: Any) -> PaymentResult:
+        return self.h(self.pay_cmd(bgt_id, amount, **kw))
+
+    def approve(self, app_id: str, agency: str = "101001") -> str:
+        status = self.h(c.ReviewPayment(app_id, "approve", "同意", actor=leader(agency)))
+        if status == "fin_review":
+            status = self.h(c.ReviewPayment(app_id, "approve", "同意", actor=TREASURY))
+        return status
+
+    def cert_no(self, app_id: str) -> str:
+        tr = self.core.trace_payment(app_id)
+        assert tr is not None
+        return next(v["pay_cert_no"] for v in tr["vouchers"] if v["bill_type"] == "pay")
+
+    def paid(self, app_id: str, agency: str = "101001", *, clear: bool = True, day: date = date(YEAR, 3, 12)
+             ) -> str:
+        """Take an application through approval, voucher, bank receipt (and clearing)."""
+        self.approve(app_id, agency)
+        assert self.h(c.IssueVouchers((app_id,), day, actor=TREASURY)).ok
+        cert = self.cert_no(app_id)
+        amt = self.status(app_id)["pay_app_amt"]
+        assert self.h(c.ConfirmBankReceipts((c.BankReceipt(cert, amt, day, f"B{cert}"),), actor=BANK)).ok
+        if clear:
+            assert self.h(c.ClearDay(f"HZ{cert}", f"LQ{cert}", day, (c.ClearingItem(cert, amt),), actor=BANK)).ok
+        return cert
+
+    def status(self, app_id: str) -> dict[str, Any]:
+        tr = self.core.trace_payment(app_id)
+        assert tr is not None
+        return tr["payment"]
+
+    def balance(self, bgt_id: str) -> dict[str, Any]:
+        b = self.core.indicator(bgt_id)
+        assert b is not None
+        return b
+
+    def assert_consistent(self) -> None:
+        assert self.core.check_ledger() == []
+        assert self.core.verify_journal().ok
