@@ -117,7 +117,7 @@ def run_scenario(core: Core, clock: ScenarioClock, *, year: int = 2026, payments
                 for action, who in steps[:3]:
                     core.handle(c.ProjectAction(pro, action, actor=who))
                 core.handle(c.ProjectAction(pro, "return", "测算依据不充分，请补充", actor=BUSINESS))
-            for action, who in steps[:3] + [("approve", BUSINESS)]:
+            for action, who in [*steps[:3], ("approve", BUSINESS)]:
                 core.handle(c.ProjectAction(pro, action, "同意" if action == "approve" else "", actor=who))
             library.append((pro, agency, func, eco, amount))
     res.projects = len(library)
@@ -153,7 +153,7 @@ def run_scenario(core: Core, clock: ScenarioClock, *, year: int = 2026, payments
     paid_apps: list[tuple[str, str]] = []
     for month in range(2, 13):
         month_apps: list[str] = []
-        for agency, _dept, func in units:
+        for agency, _dept, _func in units:
             for pro, pa, pfunc, eco, _amt in library:
                 if pa != agency:
                     continue

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from ..config import Settings
+from .rawsql import register_sqlite_adapters
 
 
 class Database:
@@ -29,21 +30,32 @@ class Database:
         if self.is_postgres and self.url.drivername == "postgresql":
             self.url = self.url.set(drivername="postgresql+psycopg")
         self.write_lock = threading.RLock() if self.is_sqlite else None
+        self._local = threading.local()
         if self.is_sqlite:
+            register_sqlite_adapters()
             path = self.url.database
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # pool_reset_on_return=None: write() and read() always end their transaction themselves
             self.engine = create_engine(self.url, echo=echo, connect_args={"check_same_thread": False,
                                                                           "timeout": 60},
-                                        pool_size=16, max_overflow=16)
+                                        pool_size=16, max_overflow=16, pool_reset_on_return=None)
             _install_sqlite_hooks(self.engine, sqlite_synchronous)
         else:
             self.engine = create_engine(self.url, echo=echo, pool_size=16, max_overflow=16,
-                                        isolation_level="READ COMMITTED")
+                                        isolation_level="READ COMMITTED", pool_reset_on_return=None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         return cls(settings.core_url, sqlite_synchronous=settings.sqlite_synchronous)
+
+    def _thread_conn(self) -> Connection:
+        """Each thread keeps one connection for its write transactions: checking a connection out of
+        the pool for every short transaction costs as much as a statement."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._local.conn = self.engine.connect()
+        return conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -52,13 +64,20 @@ class Database:
         if lock is not None:
             lock.acquire()
         try:
-            with self.engine.connect() as conn:
-                conn.begin()
-                try:
-                    yield conn
-                finally:
-                    if conn.in_transaction():
-                        conn.rollback()
+            conn = self._thread_conn()
+            conn.begin()
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction():
+                    conn.rollback()
+        except BaseException:
+            # a broken connection is not reused (it may be mid-protocol after an interrupt)
+            stale: Connection | None = getattr(self._local, "conn", None)
+            if stale is not None and (stale.invalidated or stale.in_transaction()):
+                stale.close()
+                self._local.conn = None
+            raise
         finally:
             if lock is not None:
                 lock.release()
@@ -72,6 +91,10 @@ class Database:
                 yield conn
 
     def dispose(self) -> None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
         self.engine.dispose()
 
 
@@ -89,7 +112,6 @@ def _install_sqlite_hooks(engine: Engine, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("fiscal_read_only"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute("BEGIN" if conn.get_execution_options().get("fiscal_read_only") else "BEGIN IMMEDIATE")

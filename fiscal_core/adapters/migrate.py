@@ -12,7 +12,6 @@ from alembic.config import Config
 from sqlalchemy import Connection, delete, insert, select, update
 
 from ..domain.codes import CODE_SETS, Code, CodeSets
-from ..domain.journal import GENESIS
 from . import tables as t
 from .db import Database
 
@@ -30,13 +29,11 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(db: Database) -> None:
-    """Bring the schema to the newest revision, then make sure the journal head exists."""
+    """Bring the schema to the newest revision."""
     with db.write() as conn:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-        if conn.execute(select(t.journal_head.c.head_id)).first() is None:
-            conn.execute(insert(t.journal_head).values(head_id=1, last_seq=0, last_hash=GENESIS))
         conn.commit()
 
 

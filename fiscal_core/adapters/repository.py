@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..domain.agencies import Account, Agency
 from ..domain.errors import NotFound
@@ -22,6 +21,7 @@ from ..domain.indicators import Indicator, LedgerEntry
 from ..domain.payments import PaymentApplication, PaymentPlan, PayStatus, PlanStatus
 from ..domain.projects import PerfIndicator, Project, ProjectStatus
 from . import tables as t
+from .rawsql import RawSql, insert_sql
 
 T = TypeVar("T")
 
@@ -33,29 +33,49 @@ def _build(cls: type[T], row: Any, **extra: Any) -> T:
     return cls(**kwargs)
 
 
+_SHARED_FIELDS: dict[tuple[type, str], tuple[str, ...]] = {}
+
+
 def _values(obj: Any, table: Any, **extra: Any) -> dict[str, Any]:
-    cols = set(table.c.keys())
-    vals = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name in cols}
+    key = (type(obj), table.name)
+    names = _SHARED_FIELDS.get(key)
+    if names is None:
+        cols = set(table.c.keys())
+        names = _SHARED_FIELDS[key] = tuple(f.name for f in dataclasses.fields(obj) if f.name in cols)
+    vals = {n: getattr(obj, n) for n in names}
     vals.update(extra)
     return vals
 
 
 class Repo:
-    def __init__(self, conn: Connection, is_postgres: bool) -> None:
+    def __init__(self, conn: Connection, is_postgres: bool, raw: RawSql | None = None) -> None:
         self.conn = conn
         self.is_postgres = is_postgres
+        self.raw = raw or RawSql(conn, is_postgres)
 
 
 # ------------------------------------------------------------------------------------------------------
 class CounterRepo(Repo):
+    _NEXT = ("INSERT INTO sys_counter (counter_key, counter_value) VALUES (:k, 1) ON CONFLICT (counter_key) "
+             "DO UPDATE SET counter_value = sys_counter.counter_value + 1 RETURNING counter_value")
+
     def next(self, key: str) -> int:
         """Next value of a named counter (document numbers); its row lock is held to commit."""
-        ins = (pg_insert if self.is_postgres else sqlite_insert)(t.sys_counter)
-        stmt = ins.values(counter_key=key, counter_value=1).on_conflict_do_update(
-            index_elements=[t.sys_counter.c.counter_key],
-            set_={"counter_value": t.sys_counter.c.counter_value + 1},
-        ).returning(t.sys_counter.c.counter_value)
-        return int(self.conn.execute(stmt).scalar_one())
+        row = self.raw.one(self._NEXT, {"k": key})
+        assert row is not None
+        return int(row[0])
+
+    def next_pay_app_no(self, mof_div_code: str, fiscal_year: int, last_app_no: str | None) -> str:
+        """支付申请编号 ``ZF<year><8 digits>``, gapless per 区划 and year.
+
+        SQLite: writers are serialised by ``BEGIN IMMEDIATE``, so the year's last number, read from the
+        table's own unique index in the same statement that locks the indicator, is safe and saves a
+        counter row write per application. PostgreSQL: concurrent transactions need the counter's lock."""
+        prefix = f"ZF{fiscal_year}"
+        if self.is_postgres:
+            return f"{prefix}{self.next(f'pay_app_no:{mof_div_code}:{fiscal_year}'):08d}"
+        last = int(last_app_no[len(prefix):]) if last_app_no else 0
+        return f"{prefix}{last + 1:08d}"
 
 
 class ConfigRepo(Repo):
@@ -193,7 +213,33 @@ class BudgetRepo(Repo):
 
 
 # ------------------------------------------------------------------------------------------------------
-_LEDGER_INSERT = insert(t.ba_bgt_ledger)
+_LEDGER_INSERT = insert_sql("ba_bgt_ledger", [c.name for c in t.ba_bgt_ledger.c if c.name != "ledger_id"])
+_IND_COLS = [f.name for f in dataclasses.fields(Indicator) if f.name in t.ba_bgt_info.c]
+_IND_BOOLS = {"bgt_exe_flag", "is_gov_pur", "is_dir", "is_track"}
+_FOR_PAYMENT = (
+    "SELECT " + ", ".join(f"i.{c}" for c in _IND_COLS) + ", p.pro_status, pc.fund_type_code, a.acct_name, "
+    "a.acct_no, a.bank_name, v.pay_app_id, v.pay_app_no, v.status, v.idem_hash, "
+    "(SELECT MAX(n.pay_app_no) FROM pay_voucher n WHERE n.fiscal_year = :year AND n.mof_div_code = i.mof_div_code "
+    "AND n.pay_app_no BETWEEN :lo AND :hi) AS last_app_no "
+    "FROM ba_bgt_info i JOIN pm_project p ON p.pro_code = i.pro_code "
+    "LEFT JOIN sys_plan_control pc ON pc.mof_div_code = i.mof_div_code AND pc.fund_type_code = i.fund_type_code "
+    "LEFT JOIN bas_agency_account a ON a.agency_code = :agency AND a.acct_type_code = '12' "
+    "LEFT JOIN pay_voucher v ON v.idem_key = :idem "
+    "WHERE i.bgt_id = :bgt_id ORDER BY a.acct_no LIMIT 1")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PaymentContext:
+    """What a payment application needs to know, read in one statement under the indicator's lock."""
+
+    indicator: Indicator
+    pro_status: ProjectStatus
+    plan_controlled: bool
+    payer: tuple[str, str, str]
+    prior: tuple[str, str, str, str | None] | None   # the application already filed under the idempotency key
+    last_app_no: str | None                          # the year's last 支付申请编号 (SQLite numbering)
+
+
 _DELTA_COLS = {"d_amount": "amount", "d_dis": "dis_amt", "d_frozen": "frozen_amt", "d_plan": "plan_amt",
                "d_inflight": "inflight_amt", "d_paid": "paid_amt"}
 
@@ -201,7 +247,7 @@ _DELTA_COLS = {"d_amount": "amount", "d_dis": "dis_amt", "d_frozen": "frozen_amt
 class IndicatorRepo(Repo):
     _get = select(t.ba_bgt_info).where(t.ba_bgt_info.c.bgt_id == bindparam("bgt_id"))
     _get_locked = _get.with_for_update()
-    _update_cache: dict[tuple[str, ...], Any] = {}
+    _update_cache: ClassVar[dict[tuple[str, ...], str]] = {}
 
     def get(self, bgt_id: str, *, lock: bool = False) -> Indicator:
         row = self.conn.execute(self._get_locked if lock else self._get, {"bgt_id": bgt_id}).mappings().first()
@@ -209,12 +255,39 @@ class IndicatorRepo(Repo):
             raise NotFound("indicator_not_found", "指标不存在", "indicator not found", bgt_id=bgt_id)
         return _build(Indicator, row)
 
+    def for_payment(self, bgt_id: str, agency_code: str, fiscal_year: int, idem_key: str | None = None
+                    ) -> PaymentContext:
+        """The indicator (locked), its project's state, whether plans control it, the applicant's
+        零余额账户, any application already filed under the idempotency key and the year's last
+        application number — one round trip on the hot path."""
+        sql = _FOR_PAYMENT + (" FOR UPDATE OF i" if self.is_postgres else "")
+        prefix = f"ZF{fiscal_year}"
+        row = self.raw.one(sql, {"bgt_id": bgt_id, "agency": agency_code, "idem": idem_key, "year": fiscal_year,
+                                 "lo": prefix + "00000000", "hi": prefix + "99999999"})
+        if row is None:
+            raise NotFound("indicator_not_found", "指标不存在", "indicator not found", bgt_id=bgt_id)
+        n = len(_IND_COLS)
+        vals = dict(zip(_IND_COLS, row[:n], strict=True))
+        for k in _IND_BOOLS:
+            vals[k] = bool(vals[k])
+        vals["doc_date"] = self.raw.as_date(vals["doc_date"])
+        pro_status, plan_ft, acct_name, acct_no, bank, app_id, app_no, status, idem_hash, last_no = row[n:]
+        return PaymentContext(Indicator(**vals), ProjectStatus(pro_status), plan_ft is not None,
+                              (acct_name or "", acct_no or "", bank or ""),
+                              None if app_id is None else (app_id, app_no, status, idem_hash), last_no)
+
     def lock_many(self, bgt_ids: Iterable[str]) -> dict[str, Indicator]:
         """Lock several indicators in ``bgt_id`` order (the deadlock-free order)."""
         out: dict[str, Indicator] = {}
         for bgt_id in sorted(set(bgt_ids)):
             out[bgt_id] = self.get(bgt_id, lock=True)
         return out
+
+    def lock_ids(self, bgt_ids: Sequence[str]) -> None:
+        """Take the row locks of many indicators in one statement, in ``bgt_id`` order."""
+        c = t.ba_bgt_info.c
+        self.conn.execute(select(c.bgt_id).where(c.bgt_id.in_(sorted(bgt_ids))).order_by(c.bgt_id)
+                          .with_for_update()).all()
 
     def add(self, ind: Indicator, now: datetime) -> None:
         vals = _values(ind, t.ba_bgt_info, create_time=now, update_time=now)
@@ -230,19 +303,20 @@ class IndicatorRepo(Repo):
         rows = [{"bgt_id": e.bgt_id, "entry_type": e.entry_type, "d_amount": e.d_amount, "d_dis": e.d_dis,
                  "d_frozen": e.d_frozen, "d_plan": e.d_plan, "d_inflight": e.d_inflight, "d_paid": e.d_paid,
                  "ref_type": e.ref_type, "ref_id": e.ref_id, "created_at": now} for e in entries]
-        self.conn.execute(_LEDGER_INSERT, rows)
+        if len(rows) == 1:
+            self.raw.execute(_LEDGER_INSERT, rows[0])
+        else:
+            self.raw.executemany(_LEDGER_INSERT, rows)
         for e in entries:
             deltas = {col: getattr(e, d) for d, col in _DELTA_COLS.items() if getattr(e, d)}
             if not deltas:
                 continue
             key = tuple(sorted(deltas))
-            stmt = self._update_cache.get(key)
-            if stmt is None:
-                c = t.ba_bgt_info.c
-                stmt = update(t.ba_bgt_info).where(c.bgt_id == bindparam("b_bgt_id")).values(
-                    {col: c[col] + bindparam(f"b_{col}") for col in key} | {"update_time": bindparam("b_now")})
-                self._update_cache[key] = stmt
-            self.conn.execute(stmt, {"b_bgt_id": e.bgt_id, "b_now": now} | {f"b_{k}": v for k, v in deltas.items()})
+            sql = self._update_cache.get(key)
+            if sql is None:
+                sets = ", ".join(f"{col} = {col} + :{col}" for col in key)
+                sql = self._update_cache[key] = f"UPDATE ba_bgt_info SET {sets}, update_time = :now WHERE bgt_id = :b"
+            self.raw.execute(sql, {"b": e.bgt_id, "now": now} | deltas)
 
     def add_adjsub(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -287,17 +361,24 @@ class PlanRepo(Repo):
 
 
 # ------------------------------------------------------------------------------------------------------
+_PV_COLS = [c.name for c in t.pay_voucher.c]
+_PV_INSERT = insert_sql("pay_voucher", _PV_COLS)
+_PV_BY_KEY = "SELECT pay_app_id, pay_app_no, status, idem_hash FROM pay_voucher WHERE idem_key = :k"
+_PV_GET = attrgetter(*[c for c in _PV_COLS if c not in ("status", "create_time", "update_time")])
+_PV_ATTR_COLS = [c for c in _PV_COLS if c not in ("status", "create_time", "update_time")]
+
+
 class PaymentRepo(Repo):
-    _by_key = select(t.pay_voucher).where(t.pay_voucher.c.idem_key == bindparam("k"))
     _by_id = select(t.pay_voucher).where(t.pay_voucher.c.pay_app_id == bindparam("k"))
-    _insert = insert(t.pay_voucher)
 
     def _one(self, stmt: Any, key: str) -> PaymentApplication | None:
         row = self.conn.execute(stmt, {"k": key}).mappings().first()
         return None if row is None else _build(PaymentApplication, row, status=PayStatus(row["status"]))
 
-    def by_idem_key(self, idem_key: str) -> PaymentApplication | None:
-        return self._one(self._by_key, idem_key)
+    def by_idem_key(self, idem_key: str) -> tuple[str, str, str, str | None] | None:
+        """(pay_app_id, pay_app_no, status, idem_hash) of the application filed under this key."""
+        row = self.raw.one(_PV_BY_KEY, {"k": idem_key})
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
     def get(self, pay_app_id: str, *, lock: bool = False) -> PaymentApplication:
         app = self._one(self._by_id.with_for_update() if lock else self._by_id, pay_app_id)
@@ -307,8 +388,9 @@ class PaymentRepo(Repo):
         return app
 
     def add(self, app: PaymentApplication, now: datetime) -> None:
-        self.conn.execute(self._insert, _values(app, t.pay_voucher, status=app.status.value,
-                                                create_time=now, update_time=now))
+        vals = dict(zip(_PV_ATTR_COLS, _PV_GET(app), strict=True))
+        vals["status"], vals["create_time"], vals["update_time"] = app.status.value, now, now
+        self.raw.execute(_PV_INSERT, vals)
 
     def save(self, app: PaymentApplication, now: datetime, **extra: Any) -> None:
         self.conn.execute(update(t.pay_voucher).where(t.pay_voucher.c.pay_app_id == app.pay_app_id).values(

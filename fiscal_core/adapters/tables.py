@@ -229,7 +229,9 @@ ba_bgt_info = Table(
 ba_bgt_ledger = Table(  # append-only indicator journal: the balances' single source
     "ba_bgt_ledger", metadata,
     Column("ledger_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False, index=True),
+    # no index on bgt_id: the core reads the ledger only in whole (reconciliation, the warehouse's
+    # incremental extract by ledger_id), and every application would pay for the index page
+    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False),
     Column("entry_type", String(16), nullable=False),
     Column("d_amount", Money, nullable=False),
     Column("d_dis", Money, nullable=False),
@@ -283,7 +285,7 @@ pay_voucher = Table(  # 国库集中支付申请
     Column("fiscal_year", Integer, nullable=False),
     Column("mof_div_code", String(9), nullable=False),
     Column("create_date", Date, nullable=False),
-    Column("agency_code", String(21), nullable=False, index=True),
+    Column("agency_code", String(21), nullable=False),
     Column("dept_code", String(21), nullable=False),
     Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False, index=True),
     Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), nullable=False),
@@ -308,11 +310,12 @@ pay_voucher = Table(  # 国库集中支付申请
     Column("contract_no", String(64)),
     Column("plan_id", String(38)),
     Column("pay_cert_id", String(38)),
-    Column("status", String(16), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
     Column("idem_key", String(100), unique=True),
     Column("idem_hash", String(64)),
     *_audit(),
     UniqueConstraint("fiscal_year", "mof_div_code", "pay_app_no", name="uq_pay_voucher_app_no"),
+    Index("ix_pay_voucher_agency_status", "agency_code", "status"),   # a unit's inbox
 )
 
 pay_detail = Table(  # 支付明细 (beneficiary level: payroll, 补贴到人)
@@ -397,11 +400,4 @@ journal = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_journal_object", "object_type", "object_id"),
-)
-
-journal_head = Table(  # the chain's tip; its row lock serialises appends on PostgreSQL
-    "journal_head", metadata,
-    Column("head_id", Integer, primary_key=True, autoincrement=False),
-    Column("last_seq", BigInteger, nullable=False),
-    Column("last_hash", String(64), nullable=False),
 )

@@ -1,8 +1,14 @@
 """The journal's hash chain, as pure functions (the adapters store rows; anyone can verify offline).
 
-``hash = sha256(prev_hash ‖ canonical event)``, where the canonical event is the JSON array of the stored
-columns, in a fixed order, with ``before``/``after`` kept as the exact JSON text that was stored. Verifying
-therefore needs nothing but the rows.
+``hash = sha256(prev_hash ‖ canonical event)``, where the canonical event is the ten stored columns in a
+fixed order, each written as ``<length>:<text>`` (a netstring without the trailing comma: unambiguous
+whatever the text holds, and cheap), with ``before``/``after`` kept as the exact JSON text that was
+stored. Verifying therefore needs nothing but the rows; in SQL-free pseudo-code::
+
+    canonical = "".join(f"{len(v)}:{v}" for v in map(str, (seq, occurred_at, actor, actor_role, action,
+                                                          object_type, object_id, before_json, after_json,
+                                                          opinion)))
+    hash = sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 """
 
 from __future__ import annotations
@@ -19,13 +25,21 @@ CHAIN_FIELDS = ("seq", "occurred_at", "actor", "actor_role", "action", "object_t
                 "before_json", "after_json", "opinion")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def dumps(obj: Any) -> str:
-    """Canonical JSON: sorted keys, no spaces, UTF-8 kept (Chinese stays readable)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """Compact JSON, UTF-8 kept (Chinese stays readable), keys in the order the code wrote them (the
+    chain hashes the stored text, so no re-serialisation has to reproduce it)."""
+    return _ENCODER.encode(obj)
 
 
 def canonical(row: Mapping[str, Any]) -> str:
-    return dumps([row[f] for f in CHAIN_FIELDS])
+    parts = []
+    for f in CHAIN_FIELDS:
+        v = str(row[f])
+        parts.append(f"{len(v)}:{v}")
+    return "".join(parts)
 
 
 def chain_hash(prev_hash: str, row: Mapping[str, Any]) -> str:

@@ -14,7 +14,7 @@ MAX_FEN = 10**16 - 1  # DECIMAL(18,2) upper bound in yuan
 def to_fen(value: Decimal | str | int, field: str = "amount", *, allow_zero: bool = False,
            allow_negative: bool = False) -> Fen:
     """Yuan (``Decimal``, ``str`` or ``int``) → fen. Rejects floats, more than two decimals and out-of-range."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValidationError("amount_exact", "金额必须是精确的十进制数（不接受浮点数）",
                               "amount must be an exact decimal (no floats)", field=field, value=value)
     try:

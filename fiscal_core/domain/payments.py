@@ -12,7 +12,7 @@ from .codes import CodeSets
 from .errors import ControlViolation, StateError, ValidationError
 from .indicators import Indicator, check_classification, check_dep_eco
 from .money import Fen, yuan
-from .projects import Project
+from .projects import ProjectStatus, require_live
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def check_use_des(use_des: str) -> str:
     return text
 
 
-def check_application(app: PaymentApplication, ind: Indicator, project: Project, codes: CodeSets) -> None:
+def check_application(app: PaymentApplication, ind: Indicator, pro_status: ProjectStatus, codes: CodeSets) -> None:
     """The hard checks at submit (domain §2.5: 1, 2, 6, 8; 3 is the ledger post that follows).
 
     No payment without project and indicator: the indicator must be executable, of the same year,
@@ -171,7 +171,7 @@ def check_application(app: PaymentApplication, ind: Indicator, project: Project,
     if ind.pro_code != app.pro_code:
         raise ControlViolation("indicator_project", "支付项目与指标项目不一致", "project differs from the indicator's",
                                bgt_id=ind.bgt_id, indicator_pro_code=ind.pro_code, pro_code=app.pro_code)
-    project.require_library("payment")
+    require_live(ind.pro_code, pro_status, "payment")
     # check 2: element consistency
     check_classification("fund_type_code", app.fund_type_code, ind.fund_type_code, ind.bgt_id)
     check_classification("exp_func_code", app.exp_func_code, ind.exp_func_code, ind.bgt_id)

@@ -57,6 +57,16 @@ ACTION_NAMES = {"submit": "送审", "approve": "审核通过", "return": "退回
                 "complete": "结项", "terminate": "终止"}
 
 
+def require_live(pro_code: str, status: ProjectStatus, purpose: str) -> None:
+    """Controls 1, 2, 5: only a live library project (≥ 已储备, not ended) takes budget, indicators or
+    payments."""
+    if status not in LIBRARY_STATES:
+        raise ControlViolation(
+            "project_not_in_library", "项目未入库或已结束，不能安排预算、指标或支付",
+            "project is not a live library project", pro_code=pro_code,
+            status=f"{STATUS_NAMES[status]}({status.value})", purpose=purpose)
+
+
 @dataclass(slots=True)
 class PerfIndicator:
     kpi_lv1: str
@@ -127,12 +137,7 @@ class Project:
                                    "specific-purpose projects need performance targets", pro_code=self.pro_code)
 
     def require_library(self, purpose: str) -> None:
-        """Controls 1, 2, 5: only a live library project (≥ 已储备, not ended) takes budget or indicators."""
-        if not self.in_library:
-            raise ControlViolation(
-                "project_not_in_library", "项目未入库或已结束，不能安排预算、指标或支付",
-                "project is not a live library project", pro_code=self.pro_code,
-                status=f"{STATUS_NAMES[self.pro_status]}({self.pro_status.value})", purpose=purpose)
+        require_live(self.pro_code, self.pro_status, purpose)
 
     def check_budget_year(self, year: int) -> None:
         if not self.pro_start_year <= year <= self.end_year:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
 
-from ..config import Settings
+from ..config import TZ, Settings
 from ..domain.errors import DomainError
 
 LANG = "zh"
@@ -31,12 +34,41 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anchor_file() -> Path:
+    return Settings.from_env().home / "audit" / "anchors.jsonl"
+
+
+def _anchors() -> list[tuple[int, str]]:
+    f = _anchor_file()
+    if not f.exists():
+        return []
+    return [(int(a["seq"]), str(a["hash"])) for a in map(json.loads, f.read_text().splitlines()) if a]
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    """Record the chain's tip outside the database (and print it for publishing): later truncation or a
+    wholesale rewrite of the journal then fails verification."""
+    core = _open_core(args, migrate_schema=False)
+    report = core.verify_journal(_anchors())
+    if not report.ok:
+        return cmd_audit_verify(args)
+    f = _anchor_file()
+    f.parent.mkdir(parents=True, exist_ok=True)
+    line = {"seq": report.tip_seq, "hash": report.tip_hash, "at": datetime.now(TZ).isoformat(timespec="seconds")}
+    with f.open("a") as fh:
+        fh.write(json.dumps(line) + "\n")
+    print(t(f"已记录锚点：序号 {report.tip_seq}，哈希 {report.tip_hash}（{f}）",
+            f"anchor recorded: seq {report.tip_seq}, hash {report.tip_hash} ({f})"))
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     core = _open_core(args, migrate_schema=False)
-    report = core.verify_journal()
+    report = core.verify_journal(_anchors())
     if report.ok:
-        print(t(f"日志哈希链完整：共 {report.rows} 条，链尾序号 {report.head_seq}",
-                f"journal hash chain intact: {report.rows} rows, head seq {report.head_seq}"))
+        print(t(f"日志哈希链完整：共 {report.rows} 条，链尾序号 {report.tip_seq}，核对锚点 {report.anchors_checked} 个",
+                f"journal hash chain intact: {report.rows} rows, tip seq {report.tip_seq}, "
+                f"{report.anchors_checked} anchors checked"))
         return 0
     assert report.broken is not None
     print(t(f"日志哈希链断裂：第 {report.broken.seq} 条 — {report.broken.reason}",
@@ -61,12 +93,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ..service_layer.core import Core
 
     settings = Settings.from_env()
-    if settings.core_url.startswith("sqlite") and (settings.home / "core.sqlite3").exists():
-        if not args.keep:
-            for suffix in ("", "-wal", "-shm"):
-                p = settings.home / f"core.sqlite3{suffix}"
-                if p.exists():
-                    p.unlink()
+    if settings.core_url.startswith("sqlite") and (settings.home / "core.sqlite3").exists() and not args.keep:
+        for suffix in ("", "-wal", "-shm"):
+            p = settings.home / f"core.sqlite3{suffix}"
+            if p.exists():
+                p.unlink()
     started = time.perf_counter()
     clock = ScenarioClock()
     print(t(f"财政一体化平台演示 · FISCAL_HOME={settings.home}", f"fiscal platform demo · FISCAL_HOME={settings.home}"))
@@ -119,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     asub = audit.add_subparsers(dest="audit_command", required=True)
     s = asub.add_parser("verify", help="校验日志哈希链 / verify the journal hash chain")
     s.set_defaults(func=cmd_audit_verify)
+    s = asub.add_parser("anchor", help="在库外记录链尾锚点 / record the chain tip outside the database")
+    s.set_defaults(func=cmd_audit_anchor)
 
     s = sub.add_parser("check", help="校验指标台账恒等式 / check the ledger identities")
     s.set_defaults(func=cmd_check)

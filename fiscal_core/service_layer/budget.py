@@ -258,7 +258,7 @@ def adjust_indicators(uow: UnitOfWork, cmd: c.AdjustIndicators) -> list[str]:
     """调剂: one batch of signed moves that sums to zero, within one fiscal year and fund type."""
     authorize(cmd.actor, BUDGET_ROLES, action="indicator.adjust")
     doc_no = require_doc_no(cmd.cor_bgt_doc_no)
-    for bgt_id, amt in cmd.moves:
+    for _bgt_id, amt in cmd.moves:
         check_fen(amt, "moves.amount", allow_negative=True)
     for pt in cmd.new_targets:
         check_fen(pt.amount, "new_targets.amount")

@@ -8,11 +8,13 @@ are retried a few times; the retry sees the committed state and answers from it.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..adapters import migrate
@@ -21,6 +23,7 @@ from ..config import TZ, Settings
 from ..domain import commands as c
 from ..domain.actors import SYSTEM
 from ..domain.codes import CodeSets
+from ..domain.errors import DomainError
 from . import budget, payments, projects, queries, reference
 from .unit_of_work import UnitOfWork
 
@@ -65,11 +68,17 @@ def _uuid() -> str:
     return str(uuid.uuid4())
 
 
-def _retryable(err: DBAPIError) -> bool:
-    if isinstance(err, IntegrityError):
-        return True  # e.g. a concurrent request committed the same idempotency key first
-    code = getattr(getattr(err, "orig", None), "sqlstate", None)
-    return code in ("40001", "40P01")  # serialization_failure, deadlock_detected
+def _retryable(err: Exception) -> bool:
+    """Conflicts a retry resolves: a concurrent request committed the same idempotency key first
+    (unique violation), or PostgreSQL chose this transaction as a deadlock / serialisation victim.
+    Errors come wrapped by SQLAlchemy or straight from the DBAPI cursor of the hot path."""
+    orig = err.orig if isinstance(err, DBAPIError) else err
+    if isinstance(err, IntegrityError) or isinstance(orig, sqlite3.IntegrityError):
+        return True
+    return getattr(orig, "sqlstate", None) in ("23505", "40001", "40P01")
+
+
+_DB_ERRORS: tuple[type[Exception], ...] = (DBAPIError, sqlite3.DatabaseError, psycopg.DatabaseError)
 
 
 class Core:
@@ -107,15 +116,40 @@ class Core:
                     result = handler(uow, cmd)
                     uow.commit()
                     return result
-            except DBAPIError as err:
+            except _DB_ERRORS as err:
+                if attempt == RETRIES - 1 or not _retryable(err):
+                    raise
+        raise AssertionError("unreachable")
+
+    def handle_batch(self, cmds: list[c.Command]) -> list[Any]:
+        """Several commands in one transaction, each all-or-nothing in a savepoint. Returns, per command,
+        its result or the ``DomainError`` that refused it. Indicators named by the commands are locked
+        first, in ``bgt_id`` order, so concurrent batches cannot deadlock."""
+        codes = self.codes
+        bgt_ids = sorted({b for cmd in cmds if isinstance(b := getattr(cmd, "bgt_id", None), str)})
+        for attempt in range(RETRIES):
+            try:
+                with UnitOfWork(self.db, codes, self.clock, self.new_id) as uow:
+                    if self.db.is_postgres and bgt_ids:
+                        uow.indicators.lock_ids(bgt_ids)
+                    out: list[Any] = []
+                    for cmd in cmds:
+                        try:
+                            with uow.savepoint():
+                                out.append(HANDLERS[type(cmd)](uow, cmd))
+                        except DomainError as e:
+                            out.append(e)
+                    uow.commit()
+                    return out
+            except _DB_ERRORS as err:
                 if attempt == RETRIES - 1 or not _retryable(err):
                     raise
         raise AssertionError("unreachable")
 
     # -- read side -------------------------------------------------------------------------------------
-    def verify_journal(self) -> queries.AuditReport:
+    def verify_journal(self, anchors: Sequence[tuple[int, str]] = ()) -> queries.AuditReport:
         with self.db.read() as conn:
-            return queries.verify_journal(conn)
+            return queries.verify_journal(conn, anchors)
 
     def check_ledger(self) -> list[queries.IdentityViolation]:
         with self.db.read() as conn:

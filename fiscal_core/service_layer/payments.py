@@ -6,14 +6,10 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import select
-
-from ..adapters import tables as t
 from ..domain import commands as c
 from ..domain.actors import Role, authorize
 from ..domain.errors import ControlViolation, DomainError, IdempotencyConflict, StateError, ValidationError, require
 from ..domain.indicators import Indicator, check_classification
-from ..domain.journal import dumps
 from ..domain.money import check_fen, yuan
 from ..domain.payments import (
     EXECUTED,
@@ -100,42 +96,29 @@ def reduce_plan(uow: UnitOfWork, cmd: c.ReducePlan) -> None:
 
 
 # -- 支付申请 -----------------------------------------------------------------------------------------------
-_IDEM_FIELDS = ("agency_code", "bgt_id", "pro_code", "exp_func_code", "gov_bgt_eco_code", "dep_bgt_eco_code",
-                "fund_type_code", "pay_app_amt", "payee_acct_name", "payee_acct_no", "payee_acct_bank_name",
-                "use_des", "create_date", "set_mode_code", "pay_type_code", "fund_traobj_type_code", "contract_no")
-
-
 def _request_hash(cmd: c.SubmitPayment) -> str:
-    return hashlib.sha256(dumps([getattr(cmd, f) for f in _IDEM_FIELDS]).encode()).hexdigest()
+    """Fingerprint of what decides a payment (who, from which indicator, how much, to whom, when, for
+    what), so a key reused for a different request is caught."""
+    key = f"{cmd.agency_code}\x1f{cmd.bgt_id}\x1f{cmd.pay_app_amt}\x1f{cmd.payee_acct_no}\x1f{cmd.create_date}\x1f{cmd.use_des}"
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
-def _payer_account(uow: UnitOfWork, agency_code: str) -> tuple[str, str, str]:
-    """The agency's 单位零余额账户 (type 12) pays; falls back to its first account."""
-    a = t.bas_agency_account.c
-    rows = uow.conn.execute(select(a.acct_name, a.acct_no, a.bank_name, a.acct_type_code)
-                            .where(a.agency_code == agency_code)).all()
-    for r in rows:
-        if r.acct_type_code == "12":
-            return r.acct_name, r.acct_no, r.bank_name
-    return (rows[0].acct_name, rows[0].acct_no, rows[0].bank_name) if rows else ("", "", "")
-
-
-def _replay(uow: UnitOfWork, cmd: c.SubmitPayment, req_hash: str) -> PaymentResult | None:
-    if not cmd.idem_key:
+def _replay(cmd: c.SubmitPayment, prior: tuple[str, str, str, str | None] | None, req_hash: str
+            ) -> PaymentResult | None:
+    if not cmd.idem_key or prior is None:
         return None
-    prior = uow.payments.by_idem_key(cmd.idem_key)
-    if prior is None:
-        return None
-    if prior.idem_hash != req_hash:
-        raise IdempotencyConflict("idem_conflict", "幂等键已用于另一笔不同的支付申请", "idempotency key reused for a different request",
-                                  idem_key=cmd.idem_key, pay_app_no=prior.pay_app_no)
-    return PaymentResult(prior.pay_app_id, prior.pay_app_no, prior.status.value, replayed=True)
+    pay_app_id, pay_app_no, status, idem_hash = prior
+    if idem_hash != req_hash:
+        raise IdempotencyConflict("idem_conflict", "幂等键已用于另一笔不同的支付申请",
+                                  "idempotency key reused for a different request", idem_key=cmd.idem_key,
+                                  pay_app_no=pay_app_no)
+    return PaymentResult(pay_app_id, pay_app_no, status, replayed=True)
 
 
-def _occupy(uow: UnitOfWork, app: PaymentApplication, ind: Indicator) -> PaymentPlan | None:
+def _occupy(uow: UnitOfWork, app: PaymentApplication, ind: Indicator, plan_controlled: bool) -> PaymentPlan | None:
     """Check 3: occupy the amount, out of the month's plan when plans control this fund type."""
     plan = None
-    if uow.config.plan_controlled(ind.mof_div_code, ind.fund_type_code):
+    if plan_controlled:
         plan = check_plan(uow.plans.for_month(ind.bgt_id, app.create_date.month), app)
         plan.used_amt += app.pay_app_amt
         app.plan_id = plan.plan_id
@@ -170,12 +153,12 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
     require(cmd.bgt_id, "bgt_id")
     require(cmd.pro_code, "pro_code")
     req_hash = _request_hash(cmd) if cmd.idem_key else None
-    ind = uow.indicators.get(cmd.bgt_id, lock=True)        # the lock that serialises this indicator
-    replay = _replay(uow, cmd, req_hash or "")
+    # the indicator's lock serialises its applications; the same read finds an earlier one under the key
+    ctx = uow.indicators.for_payment(cmd.bgt_id, cmd.agency_code, cmd.create_date.year, cmd.idem_key)
+    replay = _replay(cmd, ctx.prior, req_hash or "")
     if replay is not None:
         return replay
-    project = uow.projects.get(ind.pro_code, details=False)
-    payer = _payer_account(uow, cmd.agency_code)
+    ind, payer = ctx.indicator, ctx.payer
     app = PaymentApplication(
         pay_app_id=uow.new_id(), pay_app_no="", fiscal_year=cmd.create_date.year, mof_div_code=ind.mof_div_code,
         agency_code=cmd.agency_code, dept_code=ind.dept_code, bgt_id=ind.bgt_id, pro_code=cmd.pro_code,
@@ -186,15 +169,13 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
         payee_acct_no=cmd.payee_acct_no, payee_acct_bank_name=cmd.payee_acct_bank_name,
         use_des=cmd.use_des.strip(), create_date=cmd.create_date, pay_acct_name=payer[0], pay_acct_no=payer[1],
         pay_acct_bank_name=payer[2], contract_no=cmd.contract_no, idem_key=cmd.idem_key, idem_hash=req_hash)
-    check_application(app, ind, project, uow.codes)
-    _occupy(uow, app, ind)
-    seq = uow.counters.next(f"pay_app_no:{ind.mof_div_code}:{app.fiscal_year}")
-    app.pay_app_no = f"ZF{app.fiscal_year}{seq:08d}"
+    check_application(app, ind, ctx.pro_status, uow.codes)
+    _occupy(uow, app, ind, ctx.plan_controlled)
+    app.pay_app_no = uow.counters.next_pay_app_no(ind.mof_div_code, app.fiscal_year, ctx.last_app_no)
     uow.payments.add(app, uow.now_naive())
     uow.record(cmd.actor, "payment.submit", "pay_voucher", app.pay_app_id, after={
-        "pay_app_no": app.pay_app_no, "bgt_id": ind.bgt_id, "pro_code": app.pro_code,
-        "agency_code": app.agency_code, "pay_app_amt": amt, "payee_acct_name": app.payee_acct_name,
-        "use_des": app.use_des, "status": app.status.value, "canuse_amt": ind.canuse_amt})
+        "pay_app_no": app.pay_app_no, "bgt_id": ind.bgt_id, "pay_app_amt": amt, "status": app.status.value,
+        "canuse_amt": ind.canuse_amt})
     return PaymentResult(app.pay_app_id, app.pay_app_no, app.status.value)
 
 
@@ -227,8 +208,9 @@ def resubmit_payment(uow: UnitOfWork, cmd: c.ResubmitPayment) -> str:
     app, ind = _locked(uow, cmd.pay_app_id)
     authorize(cmd.actor, {Role.UNIT_CLERK}, action="payment.resubmit", agency_code=app.agency_code)
     app.require_status({PayStatus.RETURNED}, "resubmit")
-    check_application(app, ind, uow.projects.get(ind.pro_code, details=False), uow.codes)
-    _occupy(uow, app, ind)
+    ctx = uow.indicators.for_payment(app.bgt_id, app.agency_code, app.fiscal_year)
+    check_application(app, ind, ctx.pro_status, uow.codes)
+    _occupy(uow, app, ind, ctx.plan_controlled)
     app.status = PayStatus.SUBMITTED
     uow.payments.save(app, uow.now_naive(), plan_id=app.plan_id)
     uow.record(cmd.actor, "payment.resubmit", "pay_voucher", app.pay_app_id, before={"status": "returned"},

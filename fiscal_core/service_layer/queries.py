@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, extract, func, select
 
 from ..adapters import tables as t
-from ..domain.journal import ChainBreak, verify_chain
+from ..domain.journal import GENESIS, ChainBreak, verify_chain
 from ..domain.payments import EXECUTED, IN_FLIGHT
 
 
@@ -29,7 +29,9 @@ def journal_rows(conn: Connection, batch: int = 5000) -> Iterator[dict[str, Any]
 @dataclass(frozen=True)
 class AuditReport:
     rows: int
-    head_seq: int
+    tip_seq: int
+    tip_hash: str
+    anchors_checked: int
     broken: ChainBreak | None
 
     @property
@@ -37,17 +39,23 @@ class AuditReport:
         return self.broken is None
 
 
-def verify_journal(conn: Connection) -> AuditReport:
+def verify_journal(conn: Connection, anchors: Sequence[tuple[int, str]] = ()) -> AuditReport:
+    """Recompute the whole chain; then check the published anchors (seq, hash) — points of the chain
+    recorded outside the database, which catch a truncated or wholly rewritten tail."""
     n, broken = verify_chain(journal_rows(conn))
-    head = conn.execute(select(t.journal_head.c.last_seq, t.journal_head.c.last_hash)).first()
-    head_seq = int(head.last_seq) if head else 0
-    if broken is None and head is not None and head_seq != n:
-        broken = ChainBreak(head_seq, f"链尾不符：journal_head 记录 {head_seq} 行，实有 {n} 行 (rows deleted?)")
-    if broken is None and head is not None and n:
-        last = conn.execute(select(t.journal.c.hash).where(t.journal.c.seq == n)).scalar_one()
-        if last != head.last_hash:
-            broken = ChainBreak(n, "链尾哈希与 journal_head 不符 (head hash mismatch)")
-    return AuditReport(n, head_seq, broken)
+    j = t.journal.c
+    tip = conn.execute(select(j.seq, j.hash).order_by(j.seq.desc()).limit(1)).first()
+    checked = 0
+    for seq, h in anchors:
+        if broken is not None:
+            break
+        checked += 1
+        found = conn.execute(select(j.hash).where(j.seq == seq)).scalar_one_or_none()
+        if found is None:
+            broken = ChainBreak(seq, "锚点对应的日志行不存在，日志被截断 (anchor row missing: journal truncated)")
+        elif found != h:
+            broken = ChainBreak(seq, "锚点哈希不符，日志被改写 (anchor hash mismatch: journal rewritten)")
+    return AuditReport(n, int(tip.seq) if tip else 0, tip.hash if tip else GENESIS, checked, broken)
 
 
 @dataclass(frozen=True)

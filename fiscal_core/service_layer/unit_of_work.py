@@ -1,7 +1,7 @@
 """The unit of work: one database transaction, its repositories, and the journal events it appends.
 
 Everything a command changes, including its journal rows, commits or rolls back as a whole. Journal
-events are buffered and chained at commit, so the journal head (the only global lock) is held for the
+events are buffered and chained at commit, so the chain's lock (the only global one) is held for the
 shortest possible time and always last in the lock order.
 """
 
@@ -13,10 +13,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection
 
 from ..adapters import tables as t
 from ..adapters.db import Database
+from ..adapters.rawsql import RawSql, insert_sql
 from ..adapters.repository import (
     AgencyRepo,
     BudgetRepo,
@@ -29,13 +30,13 @@ from ..adapters.repository import (
 )
 from ..domain.actors import Actor
 from ..domain.codes import CodeSets
-from ..domain.journal import chain_hash, dumps
+from ..domain.journal import GENESIS, chain_hash, dumps
 
-_HEAD = select(t.journal_head.c.last_seq, t.journal_head.c.last_hash).where(t.journal_head.c.head_id == 1)
-_HEAD_LOCKED = _HEAD.with_for_update()
-_HEAD_UPDATE = update(t.journal_head).where(t.journal_head.c.head_id == 1).values(
-    last_seq=bindparam("s"), last_hash=bindparam("h"))
-_JOURNAL_INSERT = insert(t.journal)
+_TIP = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+# PostgreSQL: one transaction-scoped advisory lock serialises appends to the chain (SQLite's
+# BEGIN IMMEDIATE already does); taken last, just before commit, so it is held for the shortest time.
+_PG_CHAIN_LOCK = "SELECT pg_advisory_xact_lock(7152026)"
+_JOURNAL_INSERT = insert_sql("journal", [c.name for c in t.journal.c])
 
 
 class UnitOfWork:
@@ -47,21 +48,53 @@ class UnitOfWork:
         self.new_id = new_id
         self._events: list[dict[str, Any]] = []
         self._now: datetime | None = None
+        self._sp = 0
 
     # -- context -------------------------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
         self._cm = self.db.write()
         self.conn: Connection = self._cm.__enter__()
-        pg = self.db.is_postgres
-        self.counters = CounterRepo(self.conn, pg)
-        self.config = ConfigRepo(self.conn, pg)
-        self.agencies = AgencyRepo(self.conn, pg)
-        self.projects = ProjectRepo(self.conn, pg)
-        self.budget = BudgetRepo(self.conn, pg)
-        self.indicators = IndicatorRepo(self.conn, pg)
-        self.plans = PlanRepo(self.conn, pg)
-        self.payments = PaymentRepo(self.conn, pg)
+        self.raw = RawSql(self.conn, self.db.is_postgres)
         return self
+
+    # repositories, made on first use (a payment touches three of the eight)
+    def _repo(self, name: str, cls: type[Any]) -> Any:
+        repo = self.__dict__.get(name)
+        if repo is None:
+            repo = self.__dict__[name] = cls(self.conn, self.db.is_postgres, self.raw)
+        return repo
+
+    @property
+    def counters(self) -> CounterRepo:
+        return self._repo("_counters", CounterRepo)  # type: ignore[no-any-return]
+
+    @property
+    def config(self) -> ConfigRepo:
+        return self._repo("_config", ConfigRepo)  # type: ignore[no-any-return]
+
+    @property
+    def agencies(self) -> AgencyRepo:
+        return self._repo("_agencies", AgencyRepo)  # type: ignore[no-any-return]
+
+    @property
+    def projects(self) -> ProjectRepo:
+        return self._repo("_projects", ProjectRepo)  # type: ignore[no-any-return]
+
+    @property
+    def budget(self) -> BudgetRepo:
+        return self._repo("_budget", BudgetRepo)  # type: ignore[no-any-return]
+
+    @property
+    def indicators(self) -> IndicatorRepo:
+        return self._repo("_indicators", IndicatorRepo)  # type: ignore[no-any-return]
+
+    @property
+    def plans(self) -> PlanRepo:
+        return self._repo("_plans", PlanRepo)  # type: ignore[no-any-return]
+
+    @property
+    def payments(self) -> PaymentRepo:
+        return self._repo("_payments", PaymentRepo)  # type: ignore[no-any-return]
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -93,28 +126,36 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """All-or-nothing for one item of a batch: its rows and its journal events go together."""
+        # plain SAVEPOINT statements: SQLAlchemy's nested-transaction object costs more than the item
         mark = len(self._events)
-        nested = self.conn.begin_nested()
+        self._sp += 1
+        name = f"item_{self._sp}"
+        self.raw.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
-            nested.rollback()
+            self.raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.raw.execute(f"RELEASE SAVEPOINT {name}")
             del self._events[mark:]
             raise
-        nested.commit()
+        self.raw.execute(f"RELEASE SAVEPOINT {name}")
 
     def _flush_journal(self) -> None:
         if not self._events:
             return
-        head = self.conn.execute(_HEAD_LOCKED if self.db.is_postgres else _HEAD).one()
-        seq, prev = int(head.last_seq), head.last_hash
+        if self.db.is_postgres:
+            self.raw.execute(_PG_CHAIN_LOCK)
+        tip = self.raw.one(_TIP)
+        seq, prev = (int(tip[0]), tip[1]) if tip else (0, GENESIS)
         for ev in self._events:
             seq += 1
             ev["seq"] = seq
             ev["prev_hash"] = prev
             prev = ev["hash"] = chain_hash(prev, ev)
-        self.conn.execute(_JOURNAL_INSERT, self._events)
-        self.conn.execute(_HEAD_UPDATE, {"s": seq, "h": prev})
+        if len(self._events) == 1:
+            self.raw.execute(_JOURNAL_INSERT, self._events[0])
+        else:
+            self.raw.executemany(_JOURNAL_INSERT, self._events)
         self._events.clear()
 
     def commit(self) -> None:

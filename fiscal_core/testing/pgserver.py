@@ -6,6 +6,7 @@ Finds the server binaries on PATH or under ``/usr/lib/postgresql/*/bin``. As roo
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -83,10 +84,8 @@ class TempPostgres:
     def stop(self) -> None:
         pg_ctl = find_bin("pg_ctl")
         if pg_ctl and self.data.exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):
                 self._run(pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
-            except subprocess.CalledProcessError:
-                pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> TempPostgres:

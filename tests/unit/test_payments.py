@@ -9,7 +9,7 @@ from fiscal_core.domain.codes import CodeSets
 from fiscal_core.domain.errors import ControlViolation, PermissionDenied, ValidationError
 from fiscal_core.domain.indicators import Indicator
 from fiscal_core.domain.payments import PaymentApplication, PayStatus, check_application, check_use_des, review
-from fiscal_core.domain.projects import Project, ProjectStatus
+from fiscal_core.domain.projects import ProjectStatus
 
 CODES = CodeSets(*read_codeset_files())
 
@@ -23,8 +23,7 @@ def indicator(**kw) -> Indicator:  # type: ignore[no-untyped-def]
     return i
 
 
-PROJECT = Project("P1", "项目", "320509000", "101001", "101", "31", 2026, 2026, 2026, 100_000,
-                  ProjectStatus.EXECUTING)
+PROJECT = ProjectStatus.EXECUTING
 APP = PaymentApplication("A1", "ZF1", 2026, "320509000", "101001", "101", "B1", "P1", "31", "11", "2050202", "50502",
                          "30201", "4", "1", "2", 5_000, "苏州恒信商贸有限公司", "6222", "中国银行", "购买办公用品及耗材",
                          date(2026, 3, 1))
@@ -65,7 +64,7 @@ def test_indicator_state_checks() -> None:
         check_application(APP, indicator(fiscal_year=2025), PROJECT, CODES)
     assert e.value.rule == "indicator_year"
     with pytest.raises(ControlViolation) as e:
-        check_application(APP, indicator(), replace(PROJECT, pro_status=ProjectStatus.TERMINATED), CODES)
+        check_application(APP, indicator(), ProjectStatus.TERMINATED, CODES)
     assert e.value.rule == "project_not_in_library"
 
 

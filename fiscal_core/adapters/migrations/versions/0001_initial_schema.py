@@ -2,13 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 21:10:44.225547
+Create Date: 2026-11-27
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
@@ -59,12 +58,6 @@ def upgrade() -> None:
     with op.batch_alter_table('journal', schema=None) as batch_op:
         batch_op.create_index('ix_journal_object', ['object_type', 'object_id'], unique=False)
 
-    op.create_table('journal_head',
-    sa.Column('head_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('last_seq', sa.BigInteger(), nullable=False),
-    sa.Column('last_hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('head_id', name=op.f('pk_journal_head'))
-    )
     op.create_table('pay_clearing',
     sa.Column('pay_cert_sum_no', sa.String(length=40), nullable=False),
     sa.Column('lqd_cert_no', sa.String(length=40), nullable=False),
@@ -287,9 +280,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['bgt_id'], ['ba_bgt_info.bgt_id'], name=op.f('fk_ba_bgt_ledger_bgt_id_ba_bgt_info')),
     sa.PrimaryKeyConstraint('ledger_id', name=op.f('pk_ba_bgt_ledger'))
     )
-    with op.batch_alter_table('ba_bgt_ledger', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_ba_bgt_ledger_bgt_id'), ['bgt_id'], unique=False)
-
     op.create_table('pay_plan_voucher',
     sa.Column('plan_id', sa.String(length=38), nullable=False),
     sa.Column('plan_voucher_no', sa.String(length=40), nullable=False),
@@ -352,9 +342,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('idem_key', name=op.f('uq_pay_voucher_idem_key'))
     )
     with op.batch_alter_table('pay_voucher', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_pay_voucher_agency_code'), ['agency_code'], unique=False)
+        batch_op.create_index('ix_pay_voucher_agency_status', ['agency_code', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_pay_voucher_bgt_id'), ['bgt_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pay_voucher_status'), ['status'], unique=False)
 
     op.create_table('pay_correction',
     sa.Column('corr_id', sa.String(length=38), nullable=False),
@@ -442,15 +431,11 @@ def downgrade() -> None:
 
     op.drop_table('pay_correction')
     with op.batch_alter_table('pay_voucher', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_pay_voucher_status'))
         batch_op.drop_index(batch_op.f('ix_pay_voucher_bgt_id'))
-        batch_op.drop_index(batch_op.f('ix_pay_voucher_agency_code'))
+        batch_op.drop_index('ix_pay_voucher_agency_status')
 
     op.drop_table('pay_voucher')
     op.drop_table('pay_plan_voucher')
-    with op.batch_alter_table('ba_bgt_ledger', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ba_bgt_ledger_bgt_id'))
-
     op.drop_table('ba_bgt_ledger')
     with op.batch_alter_table('ba_bgt_adjsub', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ba_bgt_adjsub_bgt_id'))
@@ -489,7 +474,6 @@ def downgrade() -> None:
     op.drop_table('sys_div_config')
     op.drop_table('sys_counter')
     op.drop_table('pay_clearing')
-    op.drop_table('journal_head')
     with op.batch_alter_table('journal', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_object')
 

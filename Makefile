@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: demo test lint bench setup postgres
+
+# uv (from PyPI) builds .venv from the lock file; `python3 -m uv` works wherever pip put it
+.venv/bin/fiscal: pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	python3 -m uv sync --frozen
+	@touch $@
+
+setup: .venv/bin/fiscal
+
+demo: setup
+	.venv/bin/fiscal demo
+
+# PostgreSQL server binaries for the integration tests (Debian's package when they are missing)
+postgres:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing PostgreSQL (Debian package postgresql)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi; \
+	fi
+
+test: setup postgres
+	$(PY) -m pytest
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check fiscal_core
+
+bench: setup postgres
+	$(PY) -m benchmarks.core_payments
