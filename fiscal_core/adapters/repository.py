@@ -56,14 +56,36 @@ class Repo:
 
 # ------------------------------------------------------------------------------------------------------
 class CounterRepo(Repo):
+    """Named counters for document numbers (gapless: a rolled-back item gives its number back).
+
+    The first use in a transaction increments the row (taking its lock to commit); later uses in the
+    same transaction count in memory and the final value is written once at commit. Updating one row
+    hundreds of times in a transaction is what PostgreSQL does worst (each update a new row version)."""
+
     _NEXT = ("INSERT INTO sys_counter (counter_key, counter_value) VALUES (:k, 1) ON CONFLICT (counter_key) "
              "DO UPDATE SET counter_value = sys_counter.counter_value + 1 RETURNING counter_value")
+    _SET = "UPDATE sys_counter SET counter_value = :v WHERE counter_key = :k"
+
+    def __init__(self, conn: Connection, is_postgres: bool, raw: RawSql | None = None,
+                 state: dict[str, list[int]] | None = None) -> None:
+        super().__init__(conn, is_postgres, raw)
+        self.state = {} if state is None else state   # key → [value, written-value]
 
     def next(self, key: str) -> int:
-        """Next value of a named counter (document numbers); its row lock is held to commit."""
+        held = self.state.get(key)
+        if held is not None:
+            held[0] += 1
+            return held[0]
         row = self.raw.one(self._NEXT, {"k": key})
         assert row is not None
+        self.state[key] = [int(row[0]), int(row[0])]
         return int(row[0])
+
+    def flush(self) -> None:
+        for key, (value, written) in self.state.items():
+            if value != written:
+                self.raw.execute(self._SET, {"k": key, "v": value})
+        self.state.clear()
 
     def next_pay_app_no(self, mof_div_code: str, fiscal_year: int, last_app_no: str | None) -> str:
         """支付申请编号 ``ZF<year><8 digits>``, gapless per 区划 and year.

@@ -47,6 +47,7 @@ class UnitOfWork:
         self._clock = clock
         self.new_id = new_id
         self._events: list[dict[str, Any]] = []
+        self._counter_state: dict[str, list[int]] = {}
         self._now: datetime | None = None
         self._sp = 0
 
@@ -66,7 +67,11 @@ class UnitOfWork:
 
     @property
     def counters(self) -> CounterRepo:
-        return self._repo("_counters", CounterRepo)  # type: ignore[no-any-return]
+        repo = self.__dict__.get("_counters")
+        if repo is None:
+            repo = self.__dict__["_counters"] = CounterRepo(self.conn, self.db.is_postgres, self.raw,
+                                                           self._counter_state)
+        return repo  # type: ignore[no-any-return]
 
     @property
     def config(self) -> ConfigRepo:
@@ -99,6 +104,7 @@ class UnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._events.clear()
+        self._counter_state.clear()
         self._cm.__exit__(exc_type, exc, tb)
 
     def now(self) -> datetime:
@@ -128,6 +134,7 @@ class UnitOfWork:
         """All-or-nothing for one item of a batch: its rows and its journal events go together."""
         # plain SAVEPOINT statements: SQLAlchemy's nested-transaction object costs more than the item
         mark = len(self._events)
+        counters = {k: v[:] for k, v in self._counter_state.items()}
         self._sp += 1
         name = f"item_{self._sp}"
         self.raw.execute(f"SAVEPOINT {name}")
@@ -137,6 +144,9 @@ class UnitOfWork:
             self.raw.execute(f"ROLLBACK TO SAVEPOINT {name}")
             self.raw.execute(f"RELEASE SAVEPOINT {name}")
             del self._events[mark:]
+            # a counter first taken inside the rolled-back item is forgotten (its row change is undone)
+            self._counter_state.clear()
+            self._counter_state.update(counters)
             raise
         self.raw.execute(f"RELEASE SAVEPOINT {name}")
 
@@ -159,6 +169,8 @@ class UnitOfWork:
         self._events.clear()
 
     def commit(self) -> None:
+        if self._counter_state:
+            self.counters.flush()
         self._flush_journal()
         self.conn.commit()
 

@@ -56,6 +56,28 @@ def test_demo_then_verify_then_tamper(env: dict[str, str]) -> None:
     assert en.returncode == 1 and "seq 137" in en.stderr
 
 
+def delete_tail(env: dict[str, str], keep: int) -> None:
+    sql = "DELETE FROM journal WHERE seq > %s"
+    if "FISCAL_CORE_URL" in env:
+        with psycopg.connect(env["FISCAL_CORE_URL"].replace("postgresql+psycopg", "postgresql"),
+                             autocommit=True) as conn:
+            conn.execute(sql, (keep,))  # type: ignore[arg-type]
+    else:
+        with sqlite3.connect(Path(env["FISCAL_HOME"]) / "core.sqlite3") as conn:
+            conn.execute(sql.replace("%s", "?"), (keep,))
+
+
+def test_anchor_catches_a_truncated_journal(env: dict[str, str]) -> None:
+    assert run(env, "demo", "--no-serve", "--scale", "0.1").returncode == 0
+    anchored = run(env, "audit", "anchor")
+    assert anchored.returncode == 0 and "已记录锚点" in anchored.stdout
+    tip = int(anchored.stdout.split("序号 ")[1].split("，")[0])
+    delete_tail(env, tip - 10)          # the chain that remains is intact on its own …
+    broken = run(env, "audit", "verify")
+    assert broken.returncode == 1       # … but the anchor outside the database no longer matches
+    assert f"第 {tip} 条" in broken.stderr and "截断" in broken.stderr
+
+
 def test_english_demo_output(env: dict[str, str]) -> None:
     out = run(env, "--lang", "en", "demo", "--no-serve", "--scale", "0.1")
     assert out.returncode == 0, out.stderr

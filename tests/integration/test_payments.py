@@ -127,6 +127,21 @@ def test_plan_control_when_switched_on(world: World) -> None:
     world.assert_consistent()
 
 
+def test_document_numbers_stay_gapless_when_a_batch_item_is_rejected(world: World) -> None:
+    _, bgt = world.funded(100_000_00)
+    apps = [world.pay(bgt, 1_000_00) for _ in range(4)]
+    for a in apps[:3]:
+        world.approve(a.pay_app_id)
+    res = world.h(c.IssueVouchers(tuple(a.pay_app_id for a in apps), date(YEAR, 3, 11), actor=TREASURY))
+    assert len(res.accepted) == 3 and res.rejected[0].item == apps[3].pay_app_id
+    certs = sorted(world.cert_no(a.pay_app_id) for a in apps[:3])
+    assert [int(x[-8:]) for x in certs] == [1, 2, 3]
+    assert [int(world.status(a.pay_app_id)["pay_app_no"][-8:]) for a in apps] == [1, 2, 3, 4]
+    world.approve(apps[3].pay_app_id)
+    world.h(c.IssueVouchers((apps[3].pay_app_id,), date(YEAR, 3, 12), actor=TREASURY))
+    assert world.cert_no(apps[3].pay_app_id).endswith("00000004")
+
+
 def test_bank_receipt_file_accepts_matching_lines_and_rejects_the_rest(world: World) -> None:
     _, bgt = world.funded(100_000_00)
     apps = [world.pay(bgt, amt) for amt in (10_000_00, 20_000_00, 30_000_00)]
