@@ -107,13 +107,13 @@ class Core:
                 self._codes = migrate.load_codesets(conn)
         return self._codes
 
-    def handle(self, cmd: c.Command) -> Any:
-        handler = HANDLERS[type(cmd)]
+    def _transact(self, work: Callable[[UnitOfWork], Any]) -> Any:
+        """Run ``work`` in a unit of work and commit; retry on the conflicts a retry resolves."""
         codes = self.codes
         for attempt in range(RETRIES):
             try:
                 with UnitOfWork(self.db, codes, self.clock, self.new_id) as uow:
-                    result = handler(uow, cmd)
+                    result = work(uow)
                     uow.commit()
                     return result
             except _DB_ERRORS as err:
@@ -121,30 +121,29 @@ class Core:
                     raise
         raise AssertionError("unreachable")
 
+    def handle(self, cmd: c.Command) -> Any:
+        handler = HANDLERS[type(cmd)]
+        return self._transact(lambda uow: handler(uow, cmd))
+
     def handle_batch(self, cmds: list[c.Command]) -> list[Any]:
         """Several commands in one transaction, each all-or-nothing in a savepoint. Returns, per command,
         its result or the ``DomainError`` that refused it. Indicators named by the commands are locked
         first, in ``bgt_id`` order, so concurrent batches cannot deadlock."""
-        codes = self.codes
         bgt_ids = sorted({b for cmd in cmds if isinstance(b := getattr(cmd, "bgt_id", None), str)})
-        for attempt in range(RETRIES):
-            try:
-                with UnitOfWork(self.db, codes, self.clock, self.new_id) as uow:
-                    if self.db.is_postgres and bgt_ids:
-                        uow.indicators.lock_ids(bgt_ids)
-                    out: list[Any] = []
-                    for cmd in cmds:
-                        try:
-                            with uow.savepoint():
-                                out.append(HANDLERS[type(cmd)](uow, cmd))
-                        except DomainError as e:
-                            out.append(e)
-                    uow.commit()
-                    return out
-            except _DB_ERRORS as err:
-                if attempt == RETRIES - 1 or not _retryable(err):
-                    raise
-        raise AssertionError("unreachable")
+
+        def work(uow: UnitOfWork) -> list[Any]:
+            if self.db.is_postgres and bgt_ids:
+                uow.indicators.lock_ids(bgt_ids)
+            out: list[Any] = []
+            for cmd in cmds:
+                try:
+                    with uow.savepoint():
+                        out.append(HANDLERS[type(cmd)](uow, cmd))
+                except DomainError as e:
+                    out.append(e)
+            return out
+
+        return self._transact(work)  # type: ignore[no-any-return]
 
     # -- read side -------------------------------------------------------------------------------------
     def verify_journal(self, anchors: Sequence[tuple[int, str]] = ()) -> queries.AuditReport:

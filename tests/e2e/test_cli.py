@@ -29,15 +29,19 @@ def env(backend: str, tmp_path, request) -> dict[str, str]:  # type: ignore[no-u
     return e
 
 
-def tamper(env: dict[str, str], seq: int) -> None:
-    sql = "UPDATE journal SET opinion = opinion || '（已篡改）' WHERE seq = %s"
+def execute(env: dict[str, str], sql: str, param: object) -> None:
+    """Change the core's database behind the platform's back (``%s`` marks the one parameter)."""
     if "FISCAL_CORE_URL" in env:
         with psycopg.connect(env["FISCAL_CORE_URL"].replace("postgresql+psycopg", "postgresql"),
                              autocommit=True) as conn:
-            conn.execute(sql, (seq,))  # type: ignore[arg-type]
+            conn.execute(sql, (param,))  # type: ignore[arg-type]
     else:
         with sqlite3.connect(Path(env["FISCAL_HOME"]) / "core.sqlite3") as conn:
-            conn.execute(sql.replace("%s", "?"), (seq,))
+            conn.execute(sql.replace("%s", "?"), (param,))
+
+
+def tamper(env: dict[str, str], seq: int) -> None:
+    execute(env, "UPDATE journal SET opinion = opinion || '（已篡改）' WHERE seq = %s", seq)
 
 
 def test_demo_then_verify_then_tamper(env: dict[str, str]) -> None:
@@ -57,14 +61,7 @@ def test_demo_then_verify_then_tamper(env: dict[str, str]) -> None:
 
 
 def delete_tail(env: dict[str, str], keep: int) -> None:
-    sql = "DELETE FROM journal WHERE seq > %s"
-    if "FISCAL_CORE_URL" in env:
-        with psycopg.connect(env["FISCAL_CORE_URL"].replace("postgresql+psycopg", "postgresql"),
-                             autocommit=True) as conn:
-            conn.execute(sql, (keep,))  # type: ignore[arg-type]
-    else:
-        with sqlite3.connect(Path(env["FISCAL_HOME"]) / "core.sqlite3") as conn:
-            conn.execute(sql.replace("%s", "?"), (keep,))
+    execute(env, "DELETE FROM journal WHERE seq > %s", keep)
 
 
 def test_anchor_catches_a_truncated_journal(env: dict[str, str]) -> None:

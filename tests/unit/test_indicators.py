@@ -3,14 +3,11 @@ import pytest
 from fiscal_core.domain.errors import ControlViolation
 from fiscal_core.domain.indicators import Indicator, check_dep_eco
 
+from .builders import indicator
+
 
 def ind(**kw) -> Indicator:  # type: ignore[no-untyped-def]
-    base = dict(bgt_id="B1", mof_div_code="320509000", fiscal_year=2026, agency_code="101001", dept_code="101",
-                pro_code="P1", exp_func_code="2050202", gov_bgt_eco_code="50502", dep_bgt_eco_code="30201",
-                fund_type_code="11", source_type_code="1")
-    i = Indicator(**(base | kw))
-    i.issue(10_000)
-    return i
+    return indicator(10_000, **kw)
 
 
 def test_balance_identity_through_the_life_cycle() -> None:

@@ -7,20 +7,12 @@ from fiscal_core.adapters.migrate import read_codeset_files
 from fiscal_core.domain.actors import Actor, Role
 from fiscal_core.domain.codes import CodeSets
 from fiscal_core.domain.errors import ControlViolation, PermissionDenied, ValidationError
-from fiscal_core.domain.indicators import Indicator
 from fiscal_core.domain.payments import PaymentApplication, PayStatus, check_application, check_use_des, review
 from fiscal_core.domain.projects import ProjectStatus
 
+from .builders import indicator
+
 CODES = CodeSets(*read_codeset_files())
-
-
-def indicator(**kw) -> Indicator:  # type: ignore[no-untyped-def]
-    base = dict(bgt_id="B1", mof_div_code="320509000", fiscal_year=2026, agency_code="101001", dept_code="101",
-                pro_code="P1", exp_func_code="2050202", gov_bgt_eco_code="50502", dep_bgt_eco_code="30201",
-                fund_type_code="11", source_type_code="1")
-    i = Indicator(**(base | kw))
-    i.issue(100_000)
-    return i
 
 
 PROJECT = ProjectStatus.EXECUTING
