@@ -228,7 +228,8 @@ def _settle_month(core: Core, clock: ScenarioClock, year: int, month: int, app_i
     if not pending:
         return
     core.handle(c.IssueVouchers(tuple(pending), last, actor=TREASURY))
-    receipts, items = [], []
+    receipts: list[c.BankReceipt] = []
+    items: list[c.ClearingItem] = []
     for app_id in pending:
         tr = core.trace_payment(app_id)
         assert tr is not None
