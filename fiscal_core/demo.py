@@ -60,6 +60,17 @@ def seeded_ids(seed: int) -> Callable[[], str]:
     return lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def mark_demo(core: Core) -> None:
+    """Mark the core as demo data, so that the next ``fiscal demo`` may rebuild it (and nothing else)."""
+    from sqlalchemy import insert
+
+    from .adapters.tables import sys_meta
+
+    with core.db.write() as conn:
+        conn.execute(insert(sys_meta).values(meta_key="origin", meta_value="demo"))
+        conn.commit()
+
+
 def clerk(agency: str) -> Actor:
     return Actor(f"jb{agency}", Role.UNIT_CLERK, agency_code=agency)
 

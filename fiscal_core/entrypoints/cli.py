@@ -88,12 +88,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def _is_demo_core(db_file: Path) -> bool:
+    """True when the SQLite core was written by ``fiscal demo`` (safe to rebuild)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT meta_value FROM sys_meta WHERE meta_key = 'origin'").fetchone()
+    except sqlite3.Error:
+        return False
+    return bool(row and row[0] == "demo")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo import ScenarioClock, run_scenario, seeded_ids
+    from ..demo import ScenarioClock, mark_demo, run_scenario, seeded_ids
     from ..service_layer.core import Core
 
     settings = Settings.from_env()
-    if settings.core_url.startswith("sqlite") and (settings.home / "core.sqlite3").exists() and not args.keep:
+    db_file = settings.home / "core.sqlite3"
+    if settings.core_url.startswith("sqlite") and db_file.exists():
+        if not _is_demo_core(db_file):
+            print(t(f"{db_file} 中已有非演示数据，演示不会覆盖它；请换一个 FISCAL_HOME。",
+                    f"{db_file} holds data that is not the demo's; the demo will not overwrite it. "
+                    "Use another FISCAL_HOME."), file=sys.stderr)
+            return 2
         for suffix in ("", "-wal", "-shm"):
             p = settings.home / f"core.sqlite3{suffix}"
             if p.exists():
@@ -102,6 +120,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     clock = ScenarioClock()
     print(t(f"财政一体化平台演示 · FISCAL_HOME={settings.home}", f"fiscal platform demo · FISCAL_HOME={settings.home}"))
     core = Core.open(settings, clock=clock, new_id=seeded_ids(args.seed))
+    if core.counts()["journal"] > 1:
+        print(t("核心库不是空的，演示需要一个空库（换一个 FISCAL_HOME 或 FISCAL_CORE_URL）。",
+                "the core is not empty; the demo needs an empty one (use another FISCAL_HOME or "
+                "FISCAL_CORE_URL)."), file=sys.stderr)
+        return 2
+    mark_demo(core)
     res = run_scenario(core, clock, payments_per_unit=max(1, int(40 * args.scale)), seed=args.seed)
     report = core.verify_journal()
     bad = core.check_ledger()
@@ -143,7 +167,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--years", type=int, default=3)
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--no-serve", action="store_true", help="构建后不启动服务 / stop after the build")
-    s.add_argument("--keep", action="store_true", help="保留已有核心库 / keep an existing core database")
     s.set_defaults(func=cmd_demo)
 
     audit = sub.add_parser("audit", help="审计 / audit")

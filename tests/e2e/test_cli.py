@@ -84,3 +84,10 @@ def test_english_demo_output(env: dict[str, str]) -> None:
 def test_bad_command_line_is_a_clear_error(env: dict[str, str]) -> None:
     out = run(env, "audit")
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_demo_never_overwrites_a_core_that_is_not_the_demo(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"FISCAL_HOME": str(tmp_path)}
+    assert run(env, "init").returncode == 0
+    out = run(env, "demo", "--no-serve")
+    assert out.returncode == 2 and "不会覆盖" in out.stderr
