@@ -60,6 +60,13 @@ def seeded_ids(seed: int) -> Callable[[], str]:
     return lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def perf_set(output: str) -> tuple[PerfIndicator, ...]:
+    """Targets with the standard weights: 产出 50, 效益 30, 满意度 10 (预算执行率 10 is computed)."""
+    return (PerfIndicator("产出指标", "数量指标", output, "≥95%", 50),
+            PerfIndicator("效益指标", "社会效益指标", "服务对象覆盖率", "≥90%", 30),
+            PerfIndicator("满意度指标", "服务对象满意度指标", "满意度", "≥90%", 10))
+
+
 def mark_demo(core: Core) -> None:
     """Mark the core as demo data, so that the next ``fiscal demo`` may rebuild it (and nothing else)."""
     from sqlalchemy import insert
@@ -114,11 +121,10 @@ def run_scenario(core: Core, clock: ScenarioClock, *, year: int = 2026, payments
     log("2/7 项目申报与审核入库 · project library")
     library: list[tuple[str, str, str, str, int]] = []   # (pro_code, agency, func, dep_eco, amount)
     for agency, dept, func in units:
-        specs = [("公用经费", "21", "30201", 60), ("设备购置", "31", "31002", 120), ("专项业务", "31", "30227", 200)]
+        specs = [("运行维护", "22", "30213", 60), ("设备购置", "31", "31002", 120), ("专项业务", "31", "30227", 200)]
         for label, cat, eco, wan in specs:
             amount = (wan + rng.randint(0, wan // 2)) * 10_000_00
-            perf = (PerfIndicator("产出指标", "数量指标", f"{label}完成率", "≥95%", 50),
-                    PerfIndicator("满意度指标", "服务对象满意度指标", "满意度", "≥90%", 10)) if cat.startswith("3") else ()
+            perf = perf_set(f"{label}完成率") if cat.startswith("3") else ()
             pro = core.handle(c.DeclareProject(
                 f"{label}项目（{agency}）", agency, cat, year, year, year, amount,
                 kpi_target=f"保障{label}按期完成" if perf else "", perf_indicators=perf, actor=clerk(agency)))
@@ -145,7 +151,7 @@ def run_scenario(core: Core, clock: ScenarioClock, *, year: int = 2026, payments
     clock.set_day(date(year, 3, 2))
     edu_fund = core.handle(c.DeclareProject("义务教育薄弱环节改善专项资金", "101", "32", year, year, year,
                                             500_000_00, kpi_target="改善办学条件",
-                                            perf_indicators=(PerfIndicator("产出指标", "数量指标", "受益学校数", "≥3所"),),
+                                            perf_indicators=perf_set("受益学校数"),
                                             actor=clerk("101")))
     for action, who in [("submit", clerk("101")), ("approve", leader("101")), ("approve", dept_reviewer("101")),
                         ("approve", BUSINESS)]:

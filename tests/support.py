@@ -20,7 +20,9 @@ BUDGET = Actor("ysk", Role.FIN_BUDGET)
 BUSINESS = Actor("ywk", Role.FIN_BUSINESS)
 TREASURY = Actor("gkk", Role.TREASURY)
 BANK = Actor("bank", Role.BANK)
-PERF = (PerfIndicator("产出指标", "数量指标", "完成数量", "≥10", 50),)
+PERF = (PerfIndicator("产出指标", "数量指标", "完成数量", "≥10", 50),
+        PerfIndicator("效益指标", "社会效益指标", "受益人数", "≥500", 30),
+        PerfIndicator("满意度指标", "服务对象满意度指标", "满意度", "≥90%", 10))
 
 
 def clerk(agency: str = "101001") -> Actor:

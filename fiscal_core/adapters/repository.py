@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from ..domain.agencies import Account, Agency
 from ..domain.errors import NotFound
 from ..domain.indicators import Indicator, LedgerEntry
 from ..domain.payments import PaymentApplication, PaymentPlan, PayStatus, PlanStatus
+from ..domain.personnel import Salary, Situation, Staffing
 from ..domain.projects import PerfIndicator, Project, ProjectStatus
 from . import tables as t
 from .rawsql import RawSql, insert_sql
@@ -196,6 +197,11 @@ class ProjectRepo(Repo):
                 {"pro_code": p.pro_code, "plan_year": y, "plan_amt": a} for y, a in sorted(p.year_plans.items())])
         self.save_perf(p, new_id)
 
+    def perf_indicator_ids(self, pro_code: str) -> dict[str, int]:
+        pi = t.pm_perf_indicator.c
+        return {r.kpi_id: r.weight for r in self.conn.execute(select(pi.kpi_id, pi.weight).where(
+            pi.pro_code == pro_code).order_by(pi.kpi_id))}
+
     def save_perf(self, p: Project, new_id: Any) -> None:
         self.conn.execute(t.pm_perf_goal_info.delete().where(t.pm_perf_goal_info.c.pro_code == p.pro_code))
         self.conn.execute(t.pm_perf_indicator.delete().where(t.pm_perf_indicator.c.pro_code == p.pro_code))
@@ -205,6 +211,21 @@ class ProjectRepo(Repo):
         if p.perf_indicators:
             self.conn.execute(insert(t.pm_perf_indicator), [
                 {"kpi_id": new_id(), "pro_code": p.pro_code, **dataclasses.asdict(i)} for i in p.perf_indicators])
+
+    def generated_for(self, agency_code: str, pro_cat_code: str, fiscal_year: int) -> Project | None:
+        c = t.pm_project.c
+        code = self.conn.execute(select(c.pro_code).where(
+            c.agency_code == agency_code, c.pro_cat_code == pro_cat_code, c.setup_year == fiscal_year,
+            c.is_generated.is_(True))).scalar_one_or_none()
+        return None if code is None else self.get(code)
+
+    def set_amount(self, pro_code: str, year: int, total: int, now: datetime) -> None:
+        """A generated project follows its generated budget (Σ 分年计划 = 项目总额 keeps holding)."""
+        self.conn.execute(update(t.pm_project).where(t.pm_project.c.pro_code == pro_code).values(
+            pro_total_amt=total, update_time=now))
+        yp = t.pm_project_year_plan.c
+        self.conn.execute(update(t.pm_project_year_plan).where(yp.pro_code == pro_code, yp.plan_year == year)
+                          .values(plan_amt=total))
 
     def save_state(self, p: Project, now: datetime) -> None:
         self.conn.execute(update(t.pm_project).where(t.pm_project.c.pro_code == p.pro_code).values(
@@ -229,6 +250,19 @@ class BudgetRepo(Repo):
         return int(self.conn.execute(select(func.coalesce(func.sum(c.apply_up), 0)).where(
             c.pro_code == pro_code, c.fiscal_year == fiscal_year)).scalar_one())
 
+    def lines_for_project(self, pro_code: str, fiscal_year: int) -> list[dict[str, Any]]:
+        c = t.bgt_pm_annual.c
+        return [dict(r) for r in self.conn.execute(select(t.bgt_pm_annual).where(
+            c.pro_code == pro_code, c.fiscal_year == fiscal_year).order_by(c.bgt_pman_id)).mappings()]
+
+    def delete_lines(self, ids: list[str]) -> None:
+        if ids:
+            self.conn.execute(t.bgt_pm_annual.delete().where(t.bgt_pm_annual.c.bgt_pman_id.in_(ids)))
+
+    def update_line(self, bgt_pman_id: str, **values: Any) -> None:
+        self.conn.execute(update(t.bgt_pm_annual).where(t.bgt_pm_annual.c.bgt_pman_id == bgt_pman_id)
+                          .values(**values))
+
     def approve_line(self, bgt_pman_id: str, reply_amt: int, doc_no: str, now: datetime) -> None:
         self.conn.execute(update(t.bgt_pm_annual).where(t.bgt_pm_annual.c.bgt_pman_id == bgt_pman_id).values(
             reply_amt=reply_amt, status="approved", approval_file_no=doc_no, update_time=now))
@@ -242,11 +276,12 @@ _FOR_PAYMENT = (
     "SELECT " + ", ".join(f"i.{c}" for c in _IND_COLS) + ", p.pro_status, pc.fund_type_code, a.acct_name, "
     "a.acct_no, a.bank_name, v.pay_app_id, v.pay_app_no, v.status, v.idem_hash, "
     "(SELECT MAX(n.pay_app_no) FROM pay_voucher n WHERE n.fiscal_year = :year AND n.mof_div_code = i.mof_div_code "
-    "AND n.pay_app_no BETWEEN :lo AND :hi) AS last_app_no "
+    "AND n.pay_app_no BETWEEN :lo AND :hi) AS last_app_no, yc.close_date "
     "FROM ba_bgt_info i JOIN pm_project p ON p.pro_code = i.pro_code "
     "LEFT JOIN sys_plan_control pc ON pc.mof_div_code = i.mof_div_code AND pc.fund_type_code = i.fund_type_code "
     "LEFT JOIN bas_agency_account a ON a.agency_code = :agency AND a.acct_type_code = '12' "
     "LEFT JOIN pay_voucher v ON v.idem_key = :idem "
+    "LEFT JOIN bgt_year_close yc ON yc.mof_div_code = i.mof_div_code AND yc.fiscal_year = i.fiscal_year "
     "WHERE i.bgt_id = :bgt_id ORDER BY a.acct_no LIMIT 1")
 
 
@@ -260,10 +295,11 @@ class PaymentContext:
     payer: tuple[str, str, str]
     prior: tuple[str, str, str, str | None] | None   # the application already filed under the idempotency key
     last_app_no: str | None                          # the year's last 支付申请编号 (SQLite numbering)
+    year_closed: bool                                # the indicator's year is closed (年终结转 done)
 
 
 _DELTA_COLS = {"d_amount": "amount", "d_dis": "dis_amt", "d_frozen": "frozen_amt", "d_plan": "plan_amt",
-               "d_inflight": "inflight_amt", "d_paid": "paid_amt"}
+               "d_gp": "gp_amt", "d_inflight": "inflight_amt", "d_paid": "paid_amt"}
 
 
 class IndicatorRepo(Repo):
@@ -293,10 +329,11 @@ class IndicatorRepo(Repo):
         for k in _IND_BOOLS:
             vals[k] = bool(vals[k])
         vals["doc_date"] = self.raw.as_date(vals["doc_date"])
-        pro_status, plan_ft, acct_name, acct_no, bank, app_id, app_no, status, idem_hash, last_no = row[n:]
+        pro_status, plan_ft, acct_name, acct_no, bank, app_id, app_no, status, idem_hash, last_no, closed = row[n:]
         return PaymentContext(Indicator(**vals), ProjectStatus(pro_status), plan_ft is not None,
                               (acct_name or "", acct_no or "", bank or ""),
-                              None if app_id is None else (app_id, app_no, status, idem_hash), last_no)
+                              None if app_id is None else (app_id, app_no, status, idem_hash), last_no,
+                              closed is not None)
 
     def lock_many(self, bgt_ids: Iterable[str]) -> dict[str, Indicator]:
         """Lock several indicators in ``bgt_id`` order (the deadlock-free order)."""
@@ -304,6 +341,14 @@ class IndicatorRepo(Repo):
         for bgt_id in sorted(set(bgt_ids)):
             out[bgt_id] = self.get(bgt_id, lock=True)
         return out
+
+    def wage_indicator(self, pro_code: str, fiscal_year: int) -> Indicator | None:
+        """The 人员类 project's wage indicator (工资福利 at 类 level, the one payroll draws on)."""
+        c = t.ba_bgt_info.c
+        bgt_id = self.conn.execute(select(c.bgt_id).where(
+            c.pro_code == pro_code, c.fiscal_year == fiscal_year, c.dep_bgt_eco_code == "301",
+            c.bgt_exe_flag.is_(True)).order_by(c.bgt_id).limit(1)).scalar_one_or_none()
+        return None if bgt_id is None else self.get(bgt_id)
 
     def lock_ids(self, bgt_ids: Sequence[str]) -> None:
         """Take the row locks of many indicators in one statement, in ``bgt_id`` order."""
@@ -323,8 +368,9 @@ class IndicatorRepo(Repo):
         if not entries:
             return
         rows = [{"bgt_id": e.bgt_id, "entry_type": e.entry_type, "d_amount": e.d_amount, "d_dis": e.d_dis,
-                 "d_frozen": e.d_frozen, "d_plan": e.d_plan, "d_inflight": e.d_inflight, "d_paid": e.d_paid,
-                 "ref_type": e.ref_type, "ref_id": e.ref_id, "created_at": now} for e in entries]
+                 "d_frozen": e.d_frozen, "d_plan": e.d_plan, "d_gp": e.d_gp, "d_inflight": e.d_inflight,
+                 "d_paid": e.d_paid, "ref_type": e.ref_type, "ref_id": e.ref_id, "created_at": now}
+                for e in entries]
         if len(rows) == 1:
             self.raw.execute(_LEDGER_INSERT, rows[0])
         else:
@@ -444,5 +490,233 @@ class PaymentRepo(Repo):
         return self.conn.execute(select(c.pay_cert_sum_no).where(c.pay_cert_sum_no == pay_cert_sum_no)
                                  ).first() is not None
 
+    def add_details(self, pay_app_id: str, rows: list[dict[str, Any]], new_id: Any) -> None:
+        cols = [c.name for c in t.pay_detail.c]
+        full = [dict.fromkeys(cols) | r | {"pay_detail_id": new_id(), "pay_app_id": pay_app_id} for r in rows]
+        self.raw.executemany(insert_sql("pay_detail", cols), full)
+
     def add_correction(self, row: dict[str, Any]) -> None:
         self.conn.execute(insert(t.pay_correction).values(row))
+
+
+# ------------------------------------------------------------------------------------------------------
+_SITUATION_COLS = ("per_id", "eff_date", "change_type", "agency_code", "per_sta_code", "per_ide_code",
+                   "staf_type_code", "gr_code", "step_code", "is_uni_sala")
+_SALARY_COLS = ("pos_sala", "grad_sala", "nation_reg_sub", "local_reg_sub", "basc_perf", "inct_perf", "ret_pay")
+
+
+class PersonRepo(Repo):
+    """财政供养人员: identity in ``bas_person_info``, situations over time in ``bas_person_hist``."""
+
+    def _situation(self, r: Any) -> Situation:
+        return Situation(**{k: r[k] for k in _SITUATION_COLS},
+                         salary=Salary(**{k: r[k] for k in _SALARY_COLS}))
+
+    def iden_exists(self, iden_no: str) -> bool:
+        c = t.bas_person_info.c
+        return self.conn.execute(select(c.per_id).where(c.iden_no == iden_no)).first() is not None
+
+    def add_person(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.bas_person_info).values(row))
+
+    def identity(self, per_id: str) -> dict[str, Any]:
+        row = self.conn.execute(select(t.bas_person_info).where(t.bas_person_info.c.per_id == per_id)
+                                ).mappings().first()
+        if row is None:
+            raise NotFound("person_not_found", "人员不存在", "person not found", per_id=per_id)
+        return dict(row)
+
+    def add_situation(self, s: Situation, hist_id: str, now: datetime) -> None:
+        row = {k: getattr(s, k) for k in _SITUATION_COLS} | {k: getattr(s.salary, k) for k in _SALARY_COLS}
+        self.conn.execute(insert(t.bas_person_hist).values(hist_id=hist_id, create_time=now, **row))
+
+    def latest(self, per_id: str) -> Situation:
+        h = t.bas_person_hist
+        row = self.conn.execute(select(h).where(h.c.per_id == per_id).order_by(h.c.eff_date.desc()).limit(1)
+                                ).mappings().first()
+        if row is None:
+            raise NotFound("person_not_found", "人员不存在", "person not found", per_id=per_id)
+        return self._situation(row)
+
+    def as_of(self, agency_code: str, on: date) -> list[Situation]:
+        """Everyone whose latest situation on ``on`` places them in this agency (working or not)."""
+        h, h2 = t.bas_person_hist, t.bas_person_hist.alias("h2")
+        latest = select(func.max(h2.c.eff_date)).where(h2.c.per_id == h.c.per_id, h2.c.eff_date <= on
+                                                       ).scalar_subquery()
+        rows = self.conn.execute(select(h).where(h.c.agency_code == agency_code, h.c.eff_date == latest)
+                                 .order_by(h.c.per_id)).mappings()
+        return [self._situation(r) for r in rows]
+
+    def staffing(self, agency_code: str) -> Staffing | None:
+        s = t.bas_agency_staffing.c
+        row = self.conn.execute(select(s.admin_staf_num, s.inst_staf_num, s.worker_staf_num).where(
+            s.agency_code == agency_code)).first()
+        return None if row is None else Staffing(int(row[0]), int(row[1]), int(row[2]))
+
+    def set_staffing(self, agency_code: str, st: Staffing, now: datetime) -> Staffing | None:
+        old = self.staffing(agency_code)
+        vals = {"admin_staf_num": st.admin_staf_num, "inst_staf_num": st.inst_staf_num,
+                "worker_staf_num": st.worker_staf_num, "update_time": now}
+        if old is None:
+            self.conn.execute(insert(t.bas_agency_staffing).values(agency_code=agency_code, create_time=now, **vals))
+        else:
+            self.conn.execute(update(t.bas_agency_staffing).where(
+                t.bas_agency_staffing.c.agency_code == agency_code).values(**vals))
+        return old
+
+
+# ------------------------------------------------------------------------------------------------------
+class RoundRepo(Repo):
+    """两上两下: the year's budget round and the departments' control numbers."""
+
+    def stage(self, mof_div_code: str, fiscal_year: int, *, lock: bool = False) -> str | None:
+        c = t.bgt_round.c
+        stmt = select(c.stage).where(c.mof_div_code == mof_div_code, c.fiscal_year == fiscal_year)
+        return self.conn.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+
+    def set_stage(self, mof_div_code: str, fiscal_year: int, stage: str, now: datetime) -> None:
+        c = t.bgt_round.c
+        if self.stage(mof_div_code, fiscal_year) is None:
+            self.conn.execute(insert(t.bgt_round).values(mof_div_code=mof_div_code, fiscal_year=fiscal_year,
+                                                         stage=stage, create_time=now, update_time=now))
+        else:
+            self.conn.execute(update(t.bgt_round).where(c.mof_div_code == mof_div_code,
+                                                        c.fiscal_year == fiscal_year).values(stage=stage,
+                                                                                             update_time=now))
+
+    def control(self, mof_div_code: str, fiscal_year: int, dept_code: str, *, lock: bool = False
+                ) -> dict[str, Any] | None:
+        c = t.bgt_control_num.c
+        stmt = select(t.bgt_control_num).where(c.mof_div_code == mof_div_code, c.fiscal_year == fiscal_year,
+                                               c.dept_code == dept_code)
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+        return None if row is None else dict(row)
+
+    def set_control(self, mof_div_code: str, fiscal_year: int, dept_code: str, amt: int, now: datetime) -> None:
+        c = t.bgt_control_num.c
+        if self.control(mof_div_code, fiscal_year, dept_code) is None:
+            self.conn.execute(insert(t.bgt_control_num).values(
+                mof_div_code=mof_div_code, fiscal_year=fiscal_year, dept_code=dept_code, control_amt=amt,
+                submitted=False, create_time=now, update_time=now))
+        else:
+            self.conn.execute(update(t.bgt_control_num).where(
+                c.mof_div_code == mof_div_code, c.fiscal_year == fiscal_year, c.dept_code == dept_code
+            ).values(control_amt=amt, update_time=now))
+
+    def mark_submitted(self, mof_div_code: str, fiscal_year: int, dept_code: str, now: datetime) -> None:
+        c = t.bgt_control_num.c
+        self.conn.execute(update(t.bgt_control_num).where(
+            c.mof_div_code == mof_div_code, c.fiscal_year == fiscal_year, c.dept_code == dept_code
+        ).values(submitted=True, update_time=now))
+
+    def dept_total(self, mof_div_code: str, fiscal_year: int, dept_code: str, column: str = "apply_up") -> int:
+        c = t.bgt_pm_annual.c
+        return int(self.conn.execute(select(func.coalesce(func.sum(c[column]), 0)).where(
+            c.mof_div_code == mof_div_code, c.fiscal_year == fiscal_year, c.dept_code == dept_code,
+            c.status != "rejected")).scalar_one())
+
+
+# ------------------------------------------------------------------------------------------------------
+class ProcurementRepo(Repo):
+    def add_plan(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.gp_plan).values(row))
+
+    def plan(self, plan_id: str, *, lock: bool = False) -> dict[str, Any]:
+        stmt = select(t.gp_plan).where(t.gp_plan.c.plan_id == plan_id)
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+        if row is None:
+            raise NotFound("gp_plan_not_found", "政府采购计划不存在", "procurement plan not found", plan_id=plan_id)
+        return dict(row)
+
+    def update_plan(self, plan_id: str, **values: Any) -> None:
+        self.conn.execute(update(t.gp_plan).where(t.gp_plan.c.plan_id == plan_id).values(**values))
+
+    def contracted(self, plan_id: str) -> int:
+        c = t.gp_contract.c
+        return int(self.conn.execute(select(func.coalesce(func.sum(c.contract_amt), 0)).where(
+            c.plan_id == plan_id)).scalar_one())
+
+    def add_contract(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.gp_contract).values(row))
+
+    def contract(self, contract_no: str, *, lock: bool = False) -> dict[str, Any] | None:
+        stmt = select(t.gp_contract).where(t.gp_contract.c.contract_no == contract_no)
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+        return None if row is None else dict(row)
+
+    def contract_used(self, contract_no: str) -> int:
+        """What the contract's applications hold: in flight or paid, net of refunds."""
+        pv = t.pay_voucher.c
+        live = ("submitted", "fin_review", "approved", "voucher_issued", "paid", "cleared")
+        return int(self.conn.execute(select(func.coalesce(func.sum(
+            case((pv.status.in_(("paid", "cleared")), pv.xpay_amt - pv.refund_amt), else_=pv.pay_app_amt)), 0))
+            .where(pv.contract_no == contract_no, pv.status.in_(live))).scalar_one())
+
+    def close_for_indicator(self, bgt_id: str, now: datetime) -> None:
+        c = t.gp_plan.c
+        self.conn.execute(update(t.gp_plan).where(c.bgt_id == bgt_id, c.status == "open").values(
+            reserved_amt=0, status="closed", update_time=now))
+
+    def open_plans_for(self, bgt_id: str) -> list[dict[str, Any]]:
+        c = t.gp_plan.c
+        return [dict(r) for r in self.conn.execute(select(t.gp_plan).where(
+            c.bgt_id == bgt_id, c.status == "open").order_by(c.plan_id)).mappings()]
+
+
+# ------------------------------------------------------------------------------------------------------
+class PerfRepo(Repo):
+    def add_monitor(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.pm_perf_monitor).values(row))
+
+    def evaluation(self, pro_code: str, fiscal_year: int) -> dict[str, Any] | None:
+        c = t.pm_perf_eval.c
+        row = self.conn.execute(select(t.pm_perf_eval).where(c.pro_code == pro_code, c.fiscal_year == fiscal_year)
+                                ).mappings().first()
+        return None if row is None else dict(row)
+
+    def add_evaluation(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(t.pm_perf_eval).values(row))
+
+    def project_execution(self, pro_code: str, fiscal_year: int) -> tuple[int, int]:
+        """(budget, paid) of the project's indicators of the year, from the ledger's running sums."""
+        i = t.ba_bgt_info.c
+        row = self.conn.execute(select(func.coalesce(func.sum(i.amount - i.dis_amt), 0),
+                                       func.coalesce(func.sum(i.paid_amt), 0)).where(
+            i.pro_code == pro_code, i.fiscal_year == fiscal_year, i.bgt_exe_flag.is_(True))).one()
+        return int(row[0]), int(row[1])
+
+
+# ------------------------------------------------------------------------------------------------------
+class YearEndRepo(Repo):
+    def closed(self, mof_div_code: str, fiscal_year: int) -> bool:
+        c = t.bgt_year_close.c
+        return self.conn.execute(select(c.fiscal_year).where(c.mof_div_code == mof_div_code,
+                                                             c.fiscal_year == fiscal_year)).first() is not None
+
+    def indicators_of_year(self, mof_div_code: str, fiscal_year: int) -> list[str]:
+        i = t.ba_bgt_info.c
+        return [r[0] for r in self.conn.execute(select(i.bgt_id).where(
+            i.mof_div_code == mof_div_code, i.fiscal_year == fiscal_year).order_by(i.bgt_id))]
+
+    def inflight_apps(self, bgt_id: str) -> list[str]:
+        pv = t.pay_voucher.c
+        return [r[0] for r in self.conn.execute(select(pv.pay_app_id).where(
+            pv.bgt_id == bgt_id, pv.status.in_(("submitted", "fin_review", "approved", "voucher_issued")))
+            .order_by(pv.pay_app_id))]
+
+    def add(self, table: Any, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(table).values(row))
+
+    def move_inflight(self, old_bgt_id: str, new_bgt_id: str, now: datetime) -> list[str]:
+        """Applications in flight follow their indicator into the new year (their monthly plan lapses)."""
+        ids = self.inflight_apps(old_bgt_id)
+        if ids:
+            pv = t.pay_voucher.c
+            self.conn.execute(update(t.pay_voucher).where(pv.pay_app_id.in_(ids)).values(
+                bgt_id=new_bgt_id, plan_id=None, update_time=now))
+        return ids
+
+    def move_gp_plans(self, old_bgt_id: str, new_bgt_id: str, now: datetime) -> None:
+        c = t.gp_plan.c
+        self.conn.execute(update(t.gp_plan).where(c.bgt_id == old_bgt_id, c.status == "open").values(
+            bgt_id=new_bgt_id, update_time=now))

@@ -98,8 +98,18 @@ bas_agency_info = Table(
     Column("dept_code", String(21), nullable=False, index=True),
     Column("parent_code", String(21)),
     Column("agency_type_code", String(4), nullable=False),
+    Column("exp_func_code", String(13)),       # default 功能科目 (行政运行/事业运行 of its main work)
     Column("unifsoc_cred_code", String(18)),
     Column("is_enabled", Boolean, nullable=False, default=True),
+    *_audit(),
+)
+
+bas_agency_staffing = Table(  # 编制数 set by the staffing office; 实有人数 is counted from bas_person_*
+    "bas_agency_staffing", metadata,
+    Column("agency_code", String(21), ForeignKey("bas_agency_info.agency_code"), primary_key=True),
+    Column("admin_staf_num", Integer, nullable=False),
+    Column("inst_staf_num", Integer, nullable=False),
+    Column("worker_staf_num", Integer, nullable=False),
     *_audit(),
 )
 
@@ -134,6 +144,8 @@ pm_project = Table(
     Column("is_sub", Boolean, nullable=False),
     Column("is_sal", Boolean, nullable=False),
     Column("is_fun", Boolean, nullable=False),
+    Column("thr_exp_code", String(2), nullable=False, default=""),   # 三公标识: '1' = a 三公 project
+    Column("is_generated", Boolean, nullable=False, default=False),  # 人员类/公用经费 made by the system
     Column("pro_desc", Text, nullable=False, default=""),
     Column("pro_status", String(16), nullable=False, index=True),
     *_audit(),
@@ -183,6 +195,9 @@ bgt_pm_annual = Table(
     Column("apply_up", Money, nullable=False),
     Column("reply_amt", Money, nullable=False, default=0),
     Column("is_gov_pur", Boolean, nullable=False),
+    Column("apply_link", String(1), nullable=False, default=""),     # 申报环节: 1 一上, 2 二上, '' outside a round
+    Column("is_generated", Boolean, nullable=False, default=False),
+    Column("perf_score", Integer),                                   # the project's last self-evaluation score
     Column("status", String(16), nullable=False),
     Column("approval_file_no", String(100)),
     *_audit(),
@@ -221,6 +236,7 @@ ba_bgt_info = Table(
     Column("dis_amt", Money, nullable=False),
     Column("frozen_amt", Money, nullable=False),
     Column("plan_amt", Money, nullable=False),
+    Column("gp_amt", Money, nullable=False),           # reserved by open procurement plans
     Column("inflight_amt", Money, nullable=False),
     Column("paid_amt", Money, nullable=False),
     *_audit(),
@@ -237,6 +253,7 @@ ba_bgt_ledger = Table(  # append-only indicator journal: the balances' single so
     Column("d_dis", Money, nullable=False),
     Column("d_frozen", Money, nullable=False),
     Column("d_plan", Money, nullable=False),
+    Column("d_gp", Money, nullable=False),
     Column("d_inflight", Money, nullable=False),
     Column("d_paid", Money, nullable=False),
     Column("ref_type", String(16), nullable=False),
@@ -307,8 +324,9 @@ pay_voucher = Table(  # 国库集中支付申请
     Column("payee_acct_no", String(64), nullable=False),
     Column("payee_acct_bank_name", String(200), nullable=False),
     Column("use_des", Text, nullable=False),
-    Column("contract_no", String(64)),
+    Column("contract_no", String(64), index=True),
     Column("plan_id", String(38)),
+    Column("gp_plan_id", String(38)),                # the procurement plan whose reservation it used
     Column("pay_cert_id", String(38)),
     Column("status", String(16), nullable=False),
     Column("idem_key", String(100), unique=True),
@@ -322,9 +340,12 @@ pay_detail = Table(  # 支付明细 (beneficiary level: payroll, 补贴到人)
     "pay_detail", metadata,
     Column("pay_detail_id", String(38), primary_key=True),
     Column("pay_app_id", String(38), ForeignKey("pay_voucher.pay_app_id"), nullable=False, index=True),
-    Column("payee_acct_name", String(200), nullable=False),
-    Column("payee_acct_no", String(64), nullable=False),
-    Column("payee_acct_bank_name", String(200), nullable=False),
+    # a person is referenced by per_id: name, ID number and card stay only in bas_person_info
+    Column("per_id", String(38)),
+    Column("detail_type", String(16), nullable=False),   # net_pay / withholding / beneficiary
+    Column("payee_acct_name", String(200)),
+    Column("payee_acct_no", String(64)),
+    Column("payee_acct_bank_name", String(200)),
     Column("pay_amt", Money, nullable=False),
     Column("per_name", String(100)),
     Column("iden_no", String(18)),
@@ -381,6 +402,166 @@ pay_correction = Table(  # 更正: an executed amount moved from one indicator t
     Column("cor_doc_no", String(100), nullable=False),
     Column("reason", Text, nullable=False),
     Column("corr_date", Date, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+# -- personnel (财政供养人员库) ---------------------------------------------------------------------------------
+bas_person_info = Table(  # identity: personal data, stored here once and never copied into the journal
+    "bas_person_info", metadata,
+    Column("per_id", String(38), primary_key=True),
+    Column("per_name", String(100), nullable=False),
+    Column("iden_type_code", String(2), nullable=False),
+    Column("iden_no", String(18), nullable=False, unique=True),
+    Column("sex_code", String(1), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("work_init_date", Date),
+    Column("sala_card_no", String(64), nullable=False),
+    Column("sala_card_bank", String(200), nullable=False),
+    *_audit(),
+)
+
+bas_person_hist = Table(  # the person's situation, one row per change, effective from eff_date
+    "bas_person_hist", metadata,
+    Column("hist_id", String(38), primary_key=True),
+    Column("per_id", String(38), ForeignKey("bas_person_info.per_id"), nullable=False),
+    Column("eff_date", Date, nullable=False),
+    Column("change_type", String(16), nullable=False),    # hire / transfer / retire / grade / leave
+    Column("agency_code", String(21), ForeignKey("bas_agency_info.agency_code"), nullable=False),
+    Column("per_sta_code", String(2), nullable=False),
+    Column("per_ide_code", String(2), nullable=False),
+    Column("staf_type_code", String(2), nullable=False),
+    Column("gr_code", String(8), nullable=False),
+    Column("step_code", String(8), nullable=False),
+    Column("is_uni_sala", Boolean, nullable=False),
+    # monthly salary structure (fen) fixed from the standards at the change; personal data
+    Column("pos_sala", Money, nullable=False),
+    Column("grad_sala", Money, nullable=False),
+    Column("nation_reg_sub", Money, nullable=False),
+    Column("local_reg_sub", Money, nullable=False),
+    Column("basc_perf", Money, nullable=False),
+    Column("inct_perf", Money, nullable=False),
+    Column("ret_pay", Money, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+    Index("ix_bas_person_hist_per_eff", "per_id", "eff_date"),
+    Index("ix_bas_person_hist_agency", "agency_code", "eff_date"),
+)
+
+# -- budget preparation (两上两下) -----------------------------------------------------------------------------
+bgt_round = Table(
+    "bgt_round", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("stage", String(16), nullable=False),      # first_up → first_down → second_up → approved
+    *_audit(),
+)
+
+bgt_control_num = Table(  # 一下 控制数 per department
+    "bgt_control_num", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("dept_code", String(21), primary_key=True),
+    Column("control_amt", Money, nullable=False),
+    Column("submitted", Boolean, nullable=False, default=False),   # 二上 submitted by the department
+    *_audit(),
+)
+
+# -- procurement (政府采购) --------------------------------------------------------------------------------------
+gp_plan = Table(
+    "gp_plan", metadata,
+    Column("plan_id", String(38), primary_key=True),
+    Column("gp_plan_no", String(40), nullable=False, unique=True),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("agency_code", String(21), nullable=False, index=True),
+    Column("pro_code", String(21), nullable=False),
+    Column("bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False, index=True),
+    Column("gpdir_code", String(20), nullable=False),
+    Column("pur_method_code", String(2), nullable=False),
+    Column("pur_org_form", String(2), nullable=False),
+    Column("plan_amt", Money, nullable=False),
+    Column("reserved_amt", Money, nullable=False),   # reservation still held on the indicator
+    Column("is_smes_reserved", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),    # open / closed
+    *_audit(),
+)
+
+gp_contract = Table(
+    "gp_contract", metadata,
+    Column("contract_no", String(64), primary_key=True),
+    Column("plan_id", String(38), ForeignKey("gp_plan.plan_id"), nullable=False, index=True),
+    Column("agency_code", String(21), nullable=False),
+    Column("supplier_name", String(200), nullable=False),
+    Column("supplier_unifsoc_cred_code", String(18), nullable=False),
+    Column("supplier_acct_no", String(64), nullable=False),
+    Column("supplier_bank_name", String(200), nullable=False),
+    Column("contract_amt", Money, nullable=False),
+    Column("sign_date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    *_audit(),
+)
+
+# -- performance (绩效) -------------------------------------------------------------------------------------------
+pm_perf_monitor = Table(  # 双监控: target progress against spending progress
+    "pm_perf_monitor", metadata,
+    Column("monitor_id", String(38), primary_key=True),
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), nullable=False, index=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("target_progress", Integer, nullable=False),   # per mille
+    Column("exec_progress", Integer, nullable=False),     # per mille
+    Column("is_warning", Boolean, nullable=False),
+    Column("detail_json", Text, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+pm_perf_eval = Table(  # 绩效自评: stored for the next year's budget decisions
+    "pm_perf_eval", metadata,
+    Column("pro_code", String(21), ForeignKey("pm_project.pro_code"), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("score", Integer, nullable=False),             # 0-100
+    Column("grade", String(4), nullable=False),           # 优 良 中 差
+    Column("exec_rate", Integer, nullable=False),         # per mille, from the ledger
+    Column("detail_json", Text, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+# -- year-end (结转结余) ---------------------------------------------------------------------------------------------
+bgt_year_close = Table(
+    "bgt_year_close", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("close_date", Date, nullable=False),
+    Column("carried_amt", Money, nullable=False),
+    Column("returned_amt", Money, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+ba_bgt_carryovers = Table(  # 财政资金结转指标
+    "ba_bgt_carryovers", metadata,
+    Column("carryovers_bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), primary_key=True),
+    Column("ori_bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("agency_code", String(21), nullable=False),
+    Column("pro_code", String(21), nullable=False),
+    Column("exp_func_code", String(13), nullable=False),
+    Column("gov_bgt_eco_code", String(11), nullable=False),
+    Column("fund_type_code", String(10), nullable=False),
+    Column("approve_amt", Money, nullable=False),
+    Column("carryovers_amt", Money, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+ba_bgt_balance = Table(  # 财政资金结余指标: returned to the budget stabilisation pool
+    "ba_bgt_balance", metadata,
+    Column("balance_bgt_id", String(38), ForeignKey("ba_bgt_info.bgt_id"), primary_key=True),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("agency_code", String(21), nullable=False),
+    Column("pro_code", String(21), nullable=False),
+    Column("balance", Money, nullable=False),
+    Column("back_balance", Money, nullable=False),
+    Column("reason", String(32), nullable=False),    # finished / terminated / two_years_unused
     Column("create_time", DateTime, nullable=False),
 )
 

@@ -30,6 +30,7 @@ class Agency:
     unifsoc_cred_code: str | None = None
     is_enabled: bool = True
     accounts: list[Account] = field(default_factory=list)
+    exp_func_code: str | None = None
 
     @property
     def is_dept(self) -> bool:

@@ -27,6 +27,20 @@ CODE_SETS: dict[str, str] = {
     "fund_traobj_type": "资金往来对象类别",
     "budget_level": "预算级次",
     "pur_method": "政府采购方式",
+    "pur_org_form": "政府采购组织形式",
+    "gp_catalog": "政府采购品目",
+    "gp_threshold": "政府采购限额标准",
+    "per_sta": "人员状态",
+    "per_ide": "人员身份",
+    "staf_type": "编制类型",
+    "sex": "性别",
+    "salary_grade": "职务职级/岗位等级",
+    "salary_step": "级别/薪级",
+    "allowance_standard": "津补贴及绩效工资标准",
+    "contribution_rate": "社会保险和公积金缴费比例",
+    "public_fund_standard": "公用经费定额标准",
+    "public_fund_split": "公用经费科目结构",
+    "perf_frame": "绩效指标体系",
 }
 
 

@@ -37,6 +37,7 @@ class RegisterAgency(Command):
     parent_code: str | None = None
     unifsoc_cred_code: str | None = None
     accounts: tuple[Account, ...] = ()
+    exp_func_code: str | None = None      # the agency's default 功能科目 (行政运行/事业运行 of its main work)
     actor: Actor = SYSTEM
 
 
@@ -68,6 +69,7 @@ class DeclareProject(Command):
     is_sub: bool = False
     is_sal: bool = False
     is_fun: bool = False
+    is_sangong: bool = False          # a 三公 project: its budget lines only on 三公 codes
     kpi_target: str = ""
     perf_indicators: tuple[PerfIndicator, ...] = ()
     actor: Actor = SYSTEM
@@ -352,4 +354,183 @@ class CorrectPayment(Command):
     cor_doc_no: str
     reason: str
     corr_date: date
+    actor: Actor = SYSTEM
+
+
+# -- personnel (财政供养人员库) ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SetStaffing(Command):
+    """编制数 of an agency (行政, 事业, 工勤)."""
+
+    agency_code: str
+    admin_staf_num: int
+    inst_staf_num: int
+    worker_staf_num: int
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class HirePerson(Command):
+    agency_code: str
+    per_name: str
+    iden_no: str
+    per_ide_code: str
+    staf_type_code: str
+    gr_code: str
+    step_code: str
+    eff_date: date
+    sala_card_no: str
+    sala_card_bank: str
+    work_init_date: date | None = None
+    is_uni_sala: bool = True
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class TransferPerson(Command):
+    per_id: str
+    to_agency_code: str
+    eff_date: date
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class RetirePerson(Command):
+    """退休 (per_sta_code 3) or 离休 (2)."""
+
+    per_id: str
+    eff_date: date
+    per_sta_code: str = "3"
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ChangeGrade(Command):
+    per_id: str
+    gr_code: str
+    step_code: str
+    eff_date: date
+    per_ide_code: str | None = None
+    actor: Actor = SYSTEM
+
+
+# -- budget preparation (两上两下) ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OpenBudgetRound(Command):
+    """一上 opens: units declare their budget lines for the year."""
+
+    mof_div_code: str
+    fiscal_year: int
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class IssueControlNumbers(Command):
+    """一下: the bureau's 控制数 per department (fen); units then revise within them (二上)."""
+
+    mof_div_code: str
+    fiscal_year: int
+    controls: dict[str, Fen]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ReviseBudgetLine(Command):
+    bgt_pman_id: str
+    apply_up: Fen
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SubmitSecondRound(Command):
+    """二上: a department submits its lines, which must fit its 控制数."""
+
+    mof_div_code: str
+    fiscal_year: int
+    dept_code: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class GenerateBasicBudget(Command):
+    """基本支出 from the personnel database as of a date: 人员类 = persons × salary standards + employer
+    contributions; 公用经费 = headcount × the per-capita standard of the agency type. Re-running it
+    before approval replaces the generated lines."""
+
+    agency_code: str
+    fiscal_year: int
+    as_of: date
+    actor: Actor = SYSTEM
+
+
+# -- payroll (工资统发) -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunPayroll(Command):
+    agency_code: str
+    fiscal_year: int
+    month: int
+    pay_date: date
+    actor: Actor = SYSTEM
+
+
+# -- procurement (政府采购) ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CreateProcurementPlan(Command):
+    agency_code: str
+    bgt_id: str
+    gpdir_code: str
+    pur_method_code: str
+    pur_org_form: str
+    plan_amt: Fen
+    is_smes_reserved: bool = False
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class RegisterContract(Command):
+    plan_id: str
+    contract_no: str
+    supplier_name: str
+    supplier_unifsoc_cred_code: str
+    supplier_acct_no: str
+    supplier_bank_name: str
+    contract_amt: Fen
+    sign_date: date
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class CloseProcurementPlan(Command):
+    plan_id: str
+    actor: Actor = SYSTEM
+
+
+# -- performance (绩效) ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordPerfMonitoring(Command):
+    """双监控: completion (percent, 0-100) of each performance indicator as of a date."""
+
+    pro_code: str
+    fiscal_year: int
+    as_of: date
+    progress: dict[str, int]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SelfEvaluate(Command):
+    """绩效自评: achievement (percent of target, 0-100) per indicator; 预算执行率 comes from the ledger."""
+
+    pro_code: str
+    fiscal_year: int
+    achievements: dict[str, int]
+    actor: Actor = SYSTEM
+
+
+# -- year end (结转结余) ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CloseYear(Command):
+    mof_div_code: str
+    fiscal_year: int
+    close_date: date
     actor: Actor = SYSTEM

@@ -4,10 +4,11 @@ Every change to an indicator's money is a ``LedgerEntry`` of signed deltas on si
 balances on ``ba_bgt_info`` are the running sums of its entries (kept in the same transaction, and
 re-derivable from the ledger at any time). The one balance definition:
 
-    可用额度 canuse_amt = amount − dis_amt − frozen_amt − plan_amt − inflight_amt − paid_amt
+    可用额度 canuse_amt = amount − dis_amt − frozen_amt − plan_amt − gp_amt − inflight_amt − paid_amt
     指标余额 cur_amt    = amount − dis_amt − paid_amt
 
-``plan_amt`` is approved 用款计划 not yet used (zero where plans are switched off).
+``plan_amt`` is approved 用款计划 not yet used (zero where plans are switched off); ``gp_amt`` is held
+by open procurement plans (政府采购计划 reserve their amount until contracts pay it or the plan closes).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from datetime import date
 from .errors import ControlViolation, ValidationError
 from .money import Fen, yuan
 
-COMPONENTS = ("amount", "dis_amt", "frozen_amt", "plan_amt", "inflight_amt", "paid_amt")
+COMPONENTS = ("amount", "dis_amt", "frozen_amt", "plan_amt", "gp_amt", "inflight_amt", "paid_amt")
 
 ENTRY_NAMES = {
     "ISSUE": "下达", "ALLOC_OUT": "分配调出", "ADJ_IN": "调剂调入", "ADJ_OUT": "调剂调出", "REDUCE": "调减/收回",
     "FREEZE": "冻结", "UNFREEZE": "解冻", "PLAN_APPROVE": "计划批复", "PLAN_REDUCE": "计划调减",
     "OCCUPY": "支付占用", "RELEASE": "占用释放", "PAY": "支付", "REFUND": "退款", "BANK_RETURN": "银行退票",
-    "CORRECT_OUT": "更正调出", "CORRECT_IN": "更正调入", "CLOSE": "结项收回",
+    "CORRECT_OUT": "更正调出", "CORRECT_IN": "更正调入", "CLOSE": "结项收回", "GP_RESERVE": "采购预留",
+    "GP_RELEASE": "采购预留释放", "CARRY_OUT": "结转调出", "CARRY_IN": "结转调入", "BALANCE": "结余收回",
 }
 
 CARRYOVER_SOURCE = "2"  # 指标来源 上年结转
@@ -38,6 +40,7 @@ class LedgerEntry:
     d_dis: int = 0
     d_frozen: int = 0
     d_plan: int = 0
+    d_gp: int = 0
     d_inflight: int = 0
     d_paid: int = 0
     ref_type: str = ""
@@ -76,13 +79,19 @@ class Indicator:
     dis_amt: Fen = 0
     frozen_amt: Fen = 0
     plan_amt: Fen = 0
+    gp_amt: Fen = 0
     inflight_amt: Fen = 0
     paid_amt: Fen = 0
 
     @property
     def canuse_amt(self) -> Fen:
-        return (self.amount - self.dis_amt - self.frozen_amt - self.plan_amt - self.inflight_amt
+        return (self.amount - self.dis_amt - self.frozen_amt - self.plan_amt - self.gp_amt - self.inflight_amt
                 - self.paid_amt)
+
+    @property
+    def committed_amt(self) -> Fen:
+        """What is spoken for but not spent: frozen, planned, reserved for procurement, in flight."""
+        return self.frozen_amt + self.plan_amt + self.gp_amt + self.inflight_amt
 
     @property
     def cur_amt(self) -> Fen:
@@ -103,14 +112,15 @@ class Indicator:
         new = {
             "amount": self.amount + entry.d_amount, "dis_amt": self.dis_amt + entry.d_dis,
             "frozen_amt": self.frozen_amt + entry.d_frozen, "plan_amt": self.plan_amt + entry.d_plan,
-            "inflight_amt": self.inflight_amt + entry.d_inflight, "paid_amt": self.paid_amt + entry.d_paid,
+            "gp_amt": self.gp_amt + entry.d_gp, "inflight_amt": self.inflight_amt + entry.d_inflight,
+            "paid_amt": self.paid_amt + entry.d_paid,
         }
         negative = [k for k, v in new.items() if v < 0]
         if negative:
             raise ControlViolation("ledger_negative", "指标台账金额不能为负", "ledger component would go negative",
                                    bgt_id=self.bgt_id, entry=entry.entry_type, component=negative[0])
-        canuse = (new["amount"] - new["dis_amt"] - new["frozen_amt"] - new["plan_amt"] - new["inflight_amt"]
-                  - new["paid_amt"])
+        canuse = (new["amount"] - new["dis_amt"] - new["frozen_amt"] - new["plan_amt"] - new["gp_amt"]
+                  - new["inflight_amt"] - new["paid_amt"])
         if canuse < 0:
             requested = self.canuse_amt - canuse
             if self.frozen_amt > 0 and requested <= self.canuse_amt + self.frozen_amt:
@@ -154,19 +164,31 @@ class Indicator:
     def unreserve_plan(self, amt: Fen, plan_id: str) -> LedgerEntry:
         return self._entry("PLAN_REDUCE", "plan", plan_id, d_plan=-amt)
 
-    def occupy(self, amt: Fen, pay_app_id: str, *, via_plan: bool) -> LedgerEntry:
-        """Submit: the application's amount moves into 在途 (out of the plan reserve when plans are on)."""
-        return self._entry("OCCUPY", "pay", pay_app_id, d_inflight=amt, d_plan=-amt if via_plan else 0)
+    def reserve_gp(self, amt: Fen, gp_plan_id: str) -> LedgerEntry:
+        return self._entry("GP_RESERVE", "gp_plan", gp_plan_id, d_gp=amt)
 
-    def release(self, amt: Fen, pay_app_id: str, *, to_plan: bool, entry_type: str = "RELEASE") -> LedgerEntry:
-        return self._entry(entry_type, "pay", pay_app_id, d_inflight=-amt, d_plan=amt if to_plan else 0)
+    def release_gp(self, amt: Fen, gp_plan_id: str) -> LedgerEntry:
+        return self._entry("GP_RELEASE", "gp_plan", gp_plan_id, d_gp=-amt)
+
+    def occupy(self, amt: Fen, pay_app_id: str, *, via_plan: bool, via_gp: bool = False) -> LedgerEntry:
+        """Submit: the application's amount moves into 在途 — out of the procurement reservation for a
+        contract payment, out of the month's plan when plans are on, else out of the available balance."""
+        return self._entry("OCCUPY", "pay", pay_app_id, d_inflight=amt, d_plan=-amt if via_plan else 0,
+                           d_gp=-amt if via_gp else 0)
+
+    def release(self, amt: Fen, pay_app_id: str, *, to_plan: bool, entry_type: str = "RELEASE",
+                to_gp: bool = False) -> LedgerEntry:
+        return self._entry(entry_type, "pay", pay_app_id, d_inflight=-amt, d_plan=amt if to_plan else 0,
+                           d_gp=amt if to_gp else 0)
 
     def pay(self, amt: Fen, pay_app_id: str) -> LedgerEntry:
         return self._entry("PAY", "pay", pay_app_id, d_inflight=-amt, d_paid=amt)
 
-    def unpay(self, amt: Fen, pay_app_id: str, *, to_plan: bool, entry_type: str) -> LedgerEntry:
+    def unpay(self, amt: Fen, pay_app_id: str, *, to_plan: bool, entry_type: str, to_gp: bool = False
+              ) -> LedgerEntry:
         """Same-year refund or a bank return after payment: the executed amount comes back."""
-        return self._entry(entry_type, "pay", pay_app_id, d_paid=-amt, d_plan=amt if to_plan else 0)
+        return self._entry(entry_type, "pay", pay_app_id, d_paid=-amt, d_plan=amt if to_plan else 0,
+                           d_gp=amt if to_gp else 0)
 
     def correct_out(self, amt: Fen, pay_app_id: str) -> LedgerEntry:
         return self._entry("CORRECT_OUT", "pay", pay_app_id, d_paid=-amt)

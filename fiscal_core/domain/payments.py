@@ -96,6 +96,7 @@ class PaymentApplication:
     pay_acct_bank_name: str = ""
     contract_no: str | None = None
     plan_id: str | None = None
+    gp_plan_id: str | None = None
     idem_key: str | None = None
     idem_hash: str | None = None
     xpay_amt: Fen = 0

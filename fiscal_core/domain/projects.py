@@ -100,6 +100,8 @@ class Project:
     is_sal: bool = False
     is_fun: bool = False
     pro_desc: str = ""
+    thr_exp_code: str = ""           # '1': a 三公 project
+    is_generated: bool = False       # 人员类/公用经费 generated from the personnel database
     kpi_target: str = ""
     perf_indicators: list[PerfIndicator] = field(default_factory=list)
 

@@ -11,6 +11,7 @@ from ..domain.errors import ControlViolation, StateError, ValidationError
 from ..domain.indicators import Indicator, LedgerEntry, require_doc_no
 from ..domain.money import check_fen, yuan
 from ..domain.projects import Project
+from .budget_prep import check_approvable, round_link
 from .unit_of_work import UnitOfWork
 
 BUDGET_ROLES = frozenset({Role.FIN_BUDGET})
@@ -19,6 +20,7 @@ FREEZE_ROLES = frozenset({Role.FIN_BUDGET, Role.TREASURY})
 # 指标来源 that IssueIndicator may use; 1 年初预算 comes from ApproveBudget, 2 上年结转 from year-end.
 ISSUABLE_SOURCES = frozenset({"3", "5", "6", "7", "8"})
 TRANSFER_SOURCES = frozenset({"5", "6"})
+CARRYOVER = "2"
 
 
 def _elements(uow: UnitOfWork, agency: Agency, exp_func_code: str, dep_bgt_eco_code: str,
@@ -58,9 +60,13 @@ def _new_indicator(uow: UnitOfWork, p: Project, agency: Agency, *, fiscal_year: 
                    doc_no: str, doc_date: date | None, bgt_exe_flag: bool = True, bgt_type_code: str | None = None,
                    ori_bgt_id: str | None = None, sup_bgt_doc_no: str = "", bgt_doc_title: str = "",
                    bgt_pman_id: str | None = None, adj_batch_no: str | None = None) -> Indicator:
-    """A new indicator tied to a live library project (controls 1, 2, 5), balances at zero."""
+    """A new indicator tied to a live library project (controls 1, 2, 5), balances at zero. A 上年结转
+    indicator may outlive the project's term (it carries money already committed)."""
     p.require_library("indicator")
-    p.check_budget_year(fiscal_year)
+    if source_type_code != CARRYOVER:
+        p.check_budget_year(fiscal_year)
+    if uow.yearend.closed(agency.mof_div_code, fiscal_year):
+        raise ControlViolation("year_closed", "该预算年度已年终结账", "the fiscal year is closed", fiscal_year=fiscal_year)
     if p.agency_code != agency.agency_code:
         raise ControlViolation("indicator_agency", "指标单位须为项目单位", "indicator agency must own the project",
                                pro_code=p.pro_code, agency_code=agency.agency_code, project_agency=p.agency_code)
@@ -91,6 +97,26 @@ def _ind_summary(ind: Indicator) -> dict[str, object]:
             "bgt_pman_id": ind.bgt_pman_id}
 
 
+def _check_sangong_line(uow: UnitOfWork, p: Project, dep_bgt_eco_code: str) -> None:
+    """三公 lines only on their codes: 三公 spending is budgeted in 三公 projects, and those only on
+    30212/30217/30231/30913/31013."""
+    kind = uow.codes.sangong_kind(dep_bgt_eco_code)
+    if kind and p.thr_exp_code != "1":
+        raise ControlViolation("sangong_project_required", "“三公”经费须在三公项目中单独编列",
+                               "三公 spending is budgeted only in a 三公 project", field="dep_bgt_eco_code",
+                               code=dep_bgt_eco_code, kind=kind, pro_code=p.pro_code)
+    if p.thr_exp_code == "1" and not kind:
+        raise ControlViolation("sangong_code_required", "三公项目只能使用三公经费科目",
+                               "a 三公 project takes only 三公 economic codes", field="dep_bgt_eco_code",
+                               code=dep_bgt_eco_code, pro_code=p.pro_code)
+
+
+def _last_score(uow: UnitOfWork, pro_code: str, fiscal_year: int) -> int | None:
+    """The project's self-evaluation of the year before, shown to the budget reviewers (结果应用)."""
+    ev = uow.perf.evaluation(pro_code, fiscal_year - 1)
+    return None if ev is None else int(ev["score"])
+
+
 # -- budget lines ---------------------------------------------------------------------------------------------
 def add_budget_line(uow: UnitOfWork, cmd: c.AddBudgetLine) -> str:
     p = uow.projects.get(cmd.pro_code, lock=True)
@@ -105,6 +131,12 @@ def add_budget_line(uow: UnitOfWork, cmd: c.AddBudgetLine) -> str:
     amt = check_fen(cmd.apply_up, "apply_up")
     agency = uow.agencies.get(agency_code)
     gov = _elements(uow, agency, cmd.exp_func_code, cmd.dep_bgt_eco_code, cmd.gov_bgt_eco_code, cmd.fund_type_code)
+    _check_sangong_line(uow, p, cmd.dep_bgt_eco_code)
+    if p.is_generated:
+        raise ValidationError("generated_project", "人员类和公用经费由系统生成预算，不能手工编列",
+                              "basic expenditure of generated projects is not typed in", field="pro_code",
+                              pro_code=p.pro_code)
+    link = round_link(uow, p.mof_div_code, cmd.fiscal_year, agency.dept_code, amt)
     planned = p.year_plans.get(cmd.fiscal_year)
     if planned is not None:            # control 4: the year's budget within the project's year plan
         already = uow.budget.sum_for_project_year(p.pro_code, cmd.fiscal_year)
@@ -120,7 +152,8 @@ def add_budget_line(uow: UnitOfWork, cmd: c.AddBudgetLine) -> str:
         "agency_code": agency_code, "dept_code": agency.dept_code, "pro_kind_code": p.pro_cat_code,
         "pro_code": p.pro_code, "exp_func_code": cmd.exp_func_code, "gov_bgt_eco_code": gov,
         "dep_bgt_eco_code": cmd.dep_bgt_eco_code, "fund_type_code": cmd.fund_type_code, "apply_up": amt,
-        "reply_amt": 0, "is_gov_pur": p.is_gov_pur, "status": "draft", "approval_file_no": None,
+        "reply_amt": 0, "is_gov_pur": p.is_gov_pur, "apply_link": link, "is_generated": False,
+        "perf_score": _last_score(uow, p.pro_code, cmd.fiscal_year), "status": "draft", "approval_file_no": None,
         "create_time": now, "update_time": now})
     uow.record(cmd.actor, "budget.add_line", "bgt_pm_annual", line_id, after={
         "pro_code": p.pro_code, "fiscal_year": cmd.fiscal_year, "exp_func_code": cmd.exp_func_code,
@@ -141,13 +174,18 @@ def approve_budget(uow: UnitOfWork, cmd: c.ApproveBudget) -> dict[str, str]:
                               field="reply_amts", bgt_pman_id=sorted(unknown)[0])
     lines = [uow.budget.get_line(i) for i in sorted(set(cmd.bgt_pman_ids))]
     projects = {pc: uow.projects.get(pc, lock=True) for pc in sorted({ln["pro_code"] for ln in lines})}
+    replies = {ln["bgt_pman_id"]: check_fen(cmd.reply_amts.get(ln["bgt_pman_id"], ln["apply_up"]), "reply_amts",
+                                            allow_zero=True) for ln in lines}
+    check_approvable(uow, lines, replies)
+    for p in projects.values():
+        p.check_perf_targets()           # 特定目标类 need performance targets before approval
     created: dict[str, str] = {}
     for line in lines:
         line = uow.budget.get_line(line["bgt_pman_id"], lock=True)
         if line["status"] != "draft":
             raise StateError("budget_line_state", "预算项目已批复", "budget line already approved",
                              bgt_pman_id=line["bgt_pman_id"])
-        reply = check_fen(cmd.reply_amts.get(line["bgt_pman_id"], line["apply_up"]), "reply_amts", allow_zero=True)
+        reply = replies[line["bgt_pman_id"]]
         uow.budget.approve_line(line["bgt_pman_id"], reply, doc_no, uow.now_naive())
         uow.record(cmd.actor, "budget.approve_line", "bgt_pm_annual", line["bgt_pman_id"],
                    before={"status": "draft", "apply_up": line["apply_up"]},

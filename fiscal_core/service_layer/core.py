@@ -24,7 +24,19 @@ from ..domain import commands as c
 from ..domain.actors import SYSTEM
 from ..domain.codes import CodeSets
 from ..domain.errors import DomainError
-from . import budget, payments, projects, queries, reference
+from . import (
+    budget,
+    budget_prep,
+    payments,
+    payroll,
+    performance,
+    personnel,
+    procurement,
+    projects,
+    queries,
+    reference,
+    yearend,
+)
 from .unit_of_work import UnitOfWork
 
 HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
@@ -55,6 +67,23 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.RefundPayment: payments.refund_payment,
     c.BankReturn: payments.bank_return,
     c.CorrectPayment: payments.correct_payment,
+    c.SetStaffing: personnel.set_staffing,
+    c.HirePerson: personnel.hire_person,
+    c.TransferPerson: personnel.transfer_person,
+    c.RetirePerson: personnel.retire_person,
+    c.ChangeGrade: personnel.change_grade,
+    c.OpenBudgetRound: budget_prep.open_budget_round,
+    c.IssueControlNumbers: budget_prep.issue_control_numbers,
+    c.ReviseBudgetLine: budget_prep.revise_budget_line,
+    c.SubmitSecondRound: budget_prep.submit_second_round,
+    c.GenerateBasicBudget: budget_prep.generate_basic_budget,
+    c.RunPayroll: payroll.run_payroll,
+    c.CreateProcurementPlan: procurement.create_plan,
+    c.RegisterContract: procurement.register_contract,
+    c.CloseProcurementPlan: procurement.close_plan,
+    c.RecordPerfMonitoring: performance.record_monitoring,
+    c.SelfEvaluate: performance.self_evaluate,
+    c.CloseYear: yearend.close_year,
 }
 
 RETRIES = 5
@@ -161,6 +190,11 @@ class Core:
     def trace_payment(self, pay_app_id: str) -> dict[str, Any] | None:
         with self.db.read() as conn:
             return queries.trace_payment(conn, pay_app_id)
+
+    def query(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a read-side function that takes a unit of work (e.g. ``budget_prep.basic_budget_gap``)."""
+        with UnitOfWork(self.db, self.codes, self.clock, self.new_id) as uow:
+            return fn(uow, *args)
 
     def counts(self) -> dict[str, int]:
         with self.db.read() as conn:

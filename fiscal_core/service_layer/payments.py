@@ -115,23 +115,70 @@ def _replay(cmd: c.SubmitPayment, prior: tuple[str, str, str, str | None] | None
     return PaymentResult(pay_app_id, pay_app_no, status, replayed=True)
 
 
-def _occupy(uow: UnitOfWork, app: PaymentApplication, ind: Indicator, plan_controlled: bool) -> PaymentPlan | None:
-    """Check 3: occupy the amount, out of the month's plan when plans control this fund type."""
+def _check_contract(uow: UnitOfWork, app: PaymentApplication, ind: Indicator) -> dict[str, Any]:
+    """Check 4 (§2.5) / rule 13: a procurement-flagged indicator pays only against a contract of its own
+    procurement plan, to the contract's supplier, within the contract amount. Returns the plan (locked)."""
+    if not app.contract_no:
+        raise ControlViolation("contract_required", "政府采购指标支付须填写采购合同编号",
+                               "a procurement-flagged indicator pays only against a contract",
+                               field="contract_no", bgt_id=ind.bgt_id)
+    contract = uow.procurement.contract(app.contract_no, lock=True)
+    if contract is None:
+        raise ControlViolation("contract_not_found", "采购合同不存在", "contract not found", field="contract_no",
+                               contract_no=app.contract_no)
+    plan = uow.procurement.plan(contract["plan_id"], lock=True)
+    if plan["bgt_id"] != ind.bgt_id or contract["agency_code"] != app.agency_code:
+        raise ControlViolation("contract_indicator", "合同不属于该单位的该指标", "contract belongs to another indicator",
+                               field="contract_no", contract_no=app.contract_no, bgt_id=ind.bgt_id)
+    if plan["status"] != "open" or contract["status"] != "active":
+        raise ControlViolation("contract_closed", "采购计划或合同已关闭", "procurement plan or contract closed",
+                               contract_no=app.contract_no)
+    if app.payee_acct_name != contract["supplier_name"] or app.payee_acct_no != contract["supplier_acct_no"]:
+        raise ControlViolation("payee_not_supplier", "收款人须为合同供应商（户名和账号一致）",
+                               "the payee must be the contract's supplier", field="payee_acct_name",
+                               contract_no=app.contract_no, supplier=contract["supplier_name"],
+                               payee=app.payee_acct_name)
+    used = uow.procurement.contract_used(app.contract_no)
+    if used + app.pay_app_amt > contract["contract_amt"]:
+        raise ControlViolation("contract_exceeded", "累计支付超过合同金额", "payments would exceed the contract",
+                               contract_no=app.contract_no, contract_amt=yuan(contract["contract_amt"]),
+                               paid_or_in_flight=yuan(used), requested=yuan(app.pay_app_amt))
+    return plan
+
+
+def _occupy(uow: UnitOfWork, app: PaymentApplication, ind: Indicator, plan_controlled: bool,
+            gp_plan: dict[str, Any] | None = None) -> None:
+    """Check 3: occupy the amount — out of the procurement plan's reservation for a contract payment
+    (contracts, not monthly plans, control those), out of the month's plan when plans control this
+    fund type, else out of the available balance."""
     plan = None
-    if plan_controlled:
+    if gp_plan is not None:
+        app.gp_plan_id = gp_plan["plan_id"]
+        uow.procurement.update_plan(gp_plan["plan_id"], reserved_amt=gp_plan["reserved_amt"] - app.pay_app_amt,
+                                    update_time=uow.now_naive())
+    elif plan_controlled:
         plan = check_plan(uow.plans.for_month(ind.bgt_id, app.create_date.month), app)
         plan.used_amt += app.pay_app_amt
         app.plan_id = plan.plan_id
-    entry = ind.occupy(app.pay_app_amt, app.pay_app_id, via_plan=plan is not None)
+    entry = ind.occupy(app.pay_app_amt, app.pay_app_id, via_plan=plan is not None, via_gp=gp_plan is not None)
     uow.indicators.post([entry], uow.now_naive())
     if plan is not None:
         uow.plans.save(plan, uow.now_naive())
-    return plan
 
 
 def _release(uow: UnitOfWork, app: PaymentApplication, ind: Indicator, entry_type: str = "RELEASE") -> None:
     to_plan = _restore_plan(uow, app, app.pay_app_amt)
-    uow.indicators.post([ind.release(app.pay_app_amt, app.pay_app_id, to_plan=to_plan, entry_type=entry_type)],
+    to_gp = _restore_gp(uow, app, app.pay_app_amt)
+    uow.indicators.post([ind.release(app.pay_app_amt, app.pay_app_id, to_plan=to_plan, entry_type=entry_type,
+                                     to_gp=to_gp)], uow.now_naive())
+
+
+def _unpay(uow: UnitOfWork, app: PaymentApplication, ind: Indicator, amt: int, entry_type: str) -> None:
+    """Money that was paid comes back (same-year refund, bank return): to the plan or the procurement
+    reservation it came from while those are still open, else to the available balance."""
+    to_plan = _restore_plan(uow, app, amt)
+    to_gp = _restore_gp(uow, app, amt)
+    uow.indicators.post([ind.unpay(amt, app.pay_app_id, to_plan=to_plan, entry_type=entry_type, to_gp=to_gp)],
                         uow.now_naive())
 
 
@@ -143,6 +190,17 @@ def _restore_plan(uow: UnitOfWork, app: PaymentApplication, amt: int) -> bool:
         return False
     plan.used_amt -= amt
     uow.plans.save(plan, uow.now_naive())
+    return True
+
+
+def _restore_gp(uow: UnitOfWork, app: PaymentApplication, amt: int) -> bool:
+    if not app.gp_plan_id:
+        return False
+    plan = uow.procurement.plan(app.gp_plan_id, lock=True)
+    if plan["bgt_id"] != app.bgt_id or plan["status"] != "open":
+        return False
+    uow.procurement.update_plan(plan["plan_id"], reserved_amt=plan["reserved_amt"] + amt,
+                                update_time=uow.now_naive())
     return True
 
 
@@ -170,7 +228,11 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
         use_des=cmd.use_des.strip(), create_date=cmd.create_date, pay_acct_name=payer[0], pay_acct_no=payer[1],
         pay_acct_bank_name=payer[2], contract_no=cmd.contract_no, idem_key=cmd.idem_key, idem_hash=req_hash)
     check_application(app, ind, ctx.pro_status, uow.codes)
-    _occupy(uow, app, ind, ctx.plan_controlled)
+    if ctx.year_closed:
+        raise ControlViolation("year_closed", "该预算年度已年终结账，请使用结转指标", "the fiscal year is closed",
+                               bgt_id=ind.bgt_id, fiscal_year=ind.fiscal_year)
+    gp_plan = _check_contract(uow, app, ind) if ind.is_gov_pur or app.contract_no else None
+    _occupy(uow, app, ind, ctx.plan_controlled, gp_plan)
     app.pay_app_no = uow.counters.next_pay_app_no(ind.mof_div_code, app.fiscal_year, ctx.last_app_no)
     uow.payments.add(app, uow.now_naive())
     uow.record(cmd.actor, "payment.submit", "pay_voucher", app.pay_app_id, after={
@@ -210,9 +272,13 @@ def resubmit_payment(uow: UnitOfWork, cmd: c.ResubmitPayment) -> str:
     app.require_status({PayStatus.RETURNED}, "resubmit")
     ctx = uow.indicators.for_payment(app.bgt_id, app.agency_code, app.fiscal_year)
     check_application(app, ind, ctx.pro_status, uow.codes)
-    _occupy(uow, app, ind, ctx.plan_controlled)
+    if ctx.year_closed:
+        raise ControlViolation("year_closed", "该预算年度已年终结账，请使用结转指标", "the fiscal year is closed",
+                               bgt_id=ind.bgt_id, fiscal_year=ind.fiscal_year)
+    gp_plan = _check_contract(uow, app, ind) if ind.is_gov_pur or app.contract_no else None
+    _occupy(uow, app, ind, ctx.plan_controlled, gp_plan)
     app.status = PayStatus.SUBMITTED
-    uow.payments.save(app, uow.now_naive(), plan_id=app.plan_id)
+    uow.payments.save(app, uow.now_naive(), plan_id=app.plan_id, gp_plan_id=app.gp_plan_id)
     uow.record(cmd.actor, "payment.resubmit", "pay_voucher", app.pay_app_id, before={"status": "returned"},
                after={"status": "submitted", "canuse_amt": ind.canuse_amt})
     return app.status.value
@@ -408,9 +474,7 @@ def refund_payment(uow: UnitOfWork, cmd: c.RefundPayment) -> str:
                                requested=yuan(amt))
     same_year = cmd.refund_date.year == app.fiscal_year
     if same_year:
-        to_plan = _restore_plan(uow, app, amt)
-        uow.indicators.post([ind.unpay(amt, app.pay_app_id, to_plan=to_plan, entry_type="REFUND")],
-                            uow.now_naive())
+        _unpay(uow, app, ind, amt, "REFUND")
     cert_no = _negative_bill(uow, app, "refund", amt, cmd.refund_date, cmd.agent_business_no, cmd.reason)
     app.refund_amt += amt
     uow.payments.save(app, uow.now_naive())
@@ -437,9 +501,7 @@ def bank_return(uow: UnitOfWork, cmd: c.BankReturn) -> str:
                          pay_app_no=app.pay_app_no)
     amt = app.xpay_amt
     if cmd.return_date.year == app.fiscal_year:
-        to_plan = _restore_plan(uow, app, amt)
-        uow.indicators.post([ind.unpay(amt, app.pay_app_id, to_plan=to_plan, entry_type="BANK_RETURN")],
-                            uow.now_naive())
+        _unpay(uow, app, ind, amt, "BANK_RETURN")
     cert_no = _negative_bill(uow, app, "return", amt, cmd.return_date, "", cmd.reason)
     uow.payments.update_bill(bill["pay_cert_id"], status="returned", update_time=uow.now_naive())
     before = app.status
@@ -468,6 +530,9 @@ def correct_payment(uow: UnitOfWork, cmd: c.CorrectPayment) -> str:
         raise StateError("payment_busy", "支付申请正在被更正，请重试", "payment is being corrected, retry",
                          pay_app_id=app.pay_app_id)
     app.require_status(EXECUTED, "correct")
+    if app.contract_no:
+        raise ControlViolation("correct_contract", "合同支付不能更正到其他指标", "a contract payment stays on its indicator",
+                               pay_app_no=app.pay_app_no, contract_no=app.contract_no)
     src, dst = inds[app.bgt_id], inds[cmd.to_bgt_id]
     amt = app.xpay_amt - app.refund_amt
     if amt <= 0:

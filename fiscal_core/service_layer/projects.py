@@ -9,10 +9,12 @@ from ..domain.actors import Role, authorize
 from ..domain.errors import ControlViolation, StateError, ValidationError, require
 from ..domain.indicators import LedgerEntry
 from ..domain.money import check_fen, yuan
+from ..domain.performance import check_indicator_tree
 from ..domain.projects import STATUS_NAMES, Project, ProjectStatus
 from .unit_of_work import UnitOfWork
 
 NON_LEAF_CATEGORIES = frozenset({"2", "3"})  # 运转类 and 特定目标类 must be declared at a sub-category
+GENERATED_CATEGORIES = frozenset({"1", "21"})  # control 3: 人员类 and 公用经费 come from the personnel database
 
 
 def _summary(p: Project) -> dict[str, object]:
@@ -47,8 +49,14 @@ def declare_project(uow: UnitOfWork, cmd: c.DeclareProject) -> str:
     p = Project(pro_code, cmd.pro_name.strip(), agency.mof_div_code, agency.agency_code, agency.dept_code,
                 cmd.pro_cat_code, cmd.setup_year, cmd.pro_start_year, cmd.end_year, total, ProjectStatus.DRAFT,
                 plans, "1", None, cmd.is_gov_pur, cmd.is_dir, cmd.is_sub, cmd.is_sal or cmd.pro_cat_code == "1",
-                cmd.is_fun, cmd.pro_desc, cmd.kpi_target.strip(), list(cmd.perf_indicators))
+                cmd.is_fun, cmd.pro_desc, "1" if cmd.is_sangong else "", False, cmd.kpi_target.strip(),
+                list(cmd.perf_indicators))
+    if cmd.pro_cat_code in GENERATED_CATEGORIES:
+        raise ValidationError("pro_cat_generated", "人员类和公用经费项目由系统根据人员库生成，不能申报",
+                              "人员类 and 公用经费 projects are generated, not declared", field="pro_cat_code",
+                              code=cmd.pro_cat_code)
     p.check_year_plans()
+    check_indicator_tree(uow.codes, p.perf_indicators)
     uow.projects.add(p, uow.now_naive(), uow.new_id)
     uow.record(cmd.actor, "project.declare", "pm_project", pro_code, after=_summary(p))
     return pro_code
@@ -64,6 +72,7 @@ def set_performance_targets(uow: UnitOfWork, cmd: c.SetPerformanceTargets) -> No
     for i, ind in enumerate(cmd.perf_indicators):
         for f in ("kpi_lv1", "kpi_lv2", "kpi_lv3", "kpi_val"):
             require(getattr(ind, f), f"perf_indicators[{i}].{f}")
+    check_indicator_tree(uow.codes, cmd.perf_indicators)
     before = {"kpi_target": p.kpi_target, "indicators": len(p.perf_indicators)}
     p.kpi_target, p.perf_indicators = cmd.kpi_target.strip(), list(cmd.perf_indicators)
     uow.projects.save_perf(p, uow.new_id)
@@ -94,12 +103,15 @@ def _close_indicators(uow: UnitOfWork, p: Project, cmd: c.ProjectAction) -> None
             raise ControlViolation("project_inflight", "项目有在途支付申请，不能结项或终止",
                                    "project has applications in flight", pro_code=p.pro_code, bgt_id=ind.bgt_id,
                                    inflight=yuan(ind.inflight_amt))
-        rest = ind.canuse_amt + ind.frozen_amt + ind.plan_amt
+        rest = ind.canuse_amt + ind.frozen_amt + ind.plan_amt + ind.gp_amt
         if rest:
-            entries.append(ind.post(LedgerEntry(ind.bgt_id, "CLOSE", d_dis=rest, d_frozen=-ind.frozen_amt,
-                                                d_plan=-ind.plan_amt, ref_type="project", ref_id=p.pro_code)))
             if ind.plan_amt:
                 uow.plans.close_for_indicator(ind.bgt_id, uow.now_naive())
+            if ind.gp_amt:
+                uow.procurement.close_for_indicator(ind.bgt_id, uow.now_naive())
+            entries.append(ind.post(LedgerEntry(ind.bgt_id, "CLOSE", d_dis=rest, d_frozen=-ind.frozen_amt,
+                                                d_plan=-ind.plan_amt, d_gp=-ind.gp_amt, ref_type="project",
+                                                ref_id=p.pro_code)))
             uow.record(cmd.actor, "indicator.close", "ba_bgt_info", ind.bgt_id,
                        after={"returned": rest, "reason": cmd.action}, opinion=cmd.opinion)
     uow.indicators.post(entries, uow.now_naive())

@@ -72,15 +72,17 @@ def check_ledger(conn: Connection) -> list[IdentityViolation]:
     2. no component is negative and 可用额度 ≥ 0;
     3. in flight = Σ amounts of its applications in flight;
     4. paid = Σ (paid − same-year refunds) of its executed applications (after corrections);
-    5. plan reserve = Σ unused approved plans.
+    5. plan reserve = Σ unused approved plans;
+    6. procurement reserve = Σ reservations of open procurement plans.
     """
     out: list[IdentityViolation] = []
     i, lg = t.ba_bgt_info.c, t.ba_bgt_ledger.c
     sums = select(lg.bgt_id, func.sum(lg.d_amount).label("amount"), func.sum(lg.d_dis).label("dis_amt"),
                   func.sum(lg.d_frozen).label("frozen_amt"), func.sum(lg.d_plan).label("plan_amt"),
-                  func.sum(lg.d_inflight).label("inflight_amt"), func.sum(lg.d_paid).label("paid_amt")
+                  func.sum(lg.d_gp).label("gp_amt"), func.sum(lg.d_inflight).label("inflight_amt"),
+                  func.sum(lg.d_paid).label("paid_amt")
                   ).group_by(lg.bgt_id).subquery()
-    comps = ("amount", "dis_amt", "frozen_amt", "plan_amt", "inflight_amt", "paid_amt")
+    comps = ("amount", "dis_amt", "frozen_amt", "plan_amt", "gp_amt", "inflight_amt", "paid_amt")
     q = select(i.bgt_id, *[i[c] for c in comps], *[func.coalesce(sums.c[c], 0).label(f"l_{c}") for c in comps]
                ).select_from(t.ba_bgt_info.outerjoin(sums, sums.c.bgt_id == i.bgt_id))
     for r in conn.execute(q).mappings():
@@ -90,7 +92,8 @@ def check_ledger(conn: Connection) -> list[IdentityViolation]:
                                              f"{comp}={r[comp]} ledger={r[f'l_{comp}']}"))
             if r[comp] < 0:
                 out.append(IdentityViolation("negative", r["bgt_id"], f"{comp}={r[comp]}"))
-        canuse = r["amount"] - r["dis_amt"] - r["frozen_amt"] - r["plan_amt"] - r["inflight_amt"] - r["paid_amt"]
+        canuse = (r["amount"] - r["dis_amt"] - r["frozen_amt"] - r["plan_amt"] - r["gp_amt"] - r["inflight_amt"]
+                  - r["paid_amt"])
         if canuse < 0:
             out.append(IdentityViolation("canuse_negative", r["bgt_id"], f"canuse_amt={canuse}"))
 
@@ -107,12 +110,17 @@ def check_ledger(conn: Connection) -> list[IdentityViolation]:
     pp = t.pay_plan_voucher.c
     plans = select(pp.bgt_id, func.sum(pp.plan_amt - pp.used_amt).label("amt")).where(
         pp.status == "approved").group_by(pp.bgt_id).subquery()
-    q = select(i.bgt_id, i.inflight_amt, i.paid_amt, i.plan_amt,
+    gp = t.gp_plan.c
+    gps = select(gp.bgt_id, func.sum(gp.reserved_amt).label("amt")).where(gp.status == "open").group_by(
+        gp.bgt_id).subquery()
+    q = select(i.bgt_id, i.inflight_amt, i.paid_amt, i.plan_amt, i.gp_amt,
                func.coalesce(inflight.c.amt, 0).label("doc_inflight"),
                func.coalesce(executed.c.amt, 0).label("doc_paid"),
-               func.coalesce(plans.c.amt, 0).label("doc_plan")).select_from(
+               func.coalesce(plans.c.amt, 0).label("doc_plan"),
+               func.coalesce(gps.c.amt, 0).label("doc_gp")).select_from(
         t.ba_bgt_info.outerjoin(inflight, inflight.c.bgt_id == i.bgt_id)
-        .outerjoin(executed, executed.c.bgt_id == i.bgt_id).outerjoin(plans, plans.c.bgt_id == i.bgt_id))
+        .outerjoin(executed, executed.c.bgt_id == i.bgt_id).outerjoin(plans, plans.c.bgt_id == i.bgt_id)
+        .outerjoin(gps, gps.c.bgt_id == i.bgt_id))
     for r in conn.execute(q).mappings():
         if r["inflight_amt"] != r["doc_inflight"]:
             out.append(IdentityViolation("inflight_docs", r["bgt_id"],
@@ -123,6 +131,9 @@ def check_ledger(conn: Connection) -> list[IdentityViolation]:
         if r["plan_amt"] != r["doc_plan"]:
             out.append(IdentityViolation("plan_docs", r["bgt_id"],
                                          f"plan_amt={r['plan_amt']} plans_unused={r['doc_plan']}"))
+        if r["gp_amt"] != r["doc_gp"]:
+            out.append(IdentityViolation("gp_docs", r["bgt_id"],
+                                         f"gp_amt={r['gp_amt']} procurement_reserved={r['doc_gp']}"))
     return out
 
 
@@ -132,8 +143,8 @@ def indicator_balance(conn: Connection, bgt_id: str) -> dict[str, Any] | None:
     if r is None:
         return None
     d = dict(r)
-    d["canuse_amt"] = (d["amount"] - d["dis_amt"] - d["frozen_amt"] - d["plan_amt"] - d["inflight_amt"]
-                       - d["paid_amt"])
+    d["canuse_amt"] = (d["amount"] - d["dis_amt"] - d["frozen_amt"] - d["plan_amt"] - d["gp_amt"]
+                       - d["inflight_amt"] - d["paid_amt"])
     d["cur_amt"] = d["amount"] - d["dis_amt"] - d["paid_amt"]
     return d
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from ..domain import commands as c
 from ..domain.actors import Role, authorize
 from ..domain.agencies import Agency, validate_agency_code, validate_mof_div_code, validate_uscc
@@ -11,6 +13,7 @@ from .unit_of_work import UnitOfWork
 
 ADMIN = frozenset({Role.ADMIN})
 CONFIG_KEYS = {"fin_review_threshold", "plan_control_fund_types"}
+CONFIG_PREFIXES = ("gp_threshold.", "public_fund_per_capita.", "contribution_rate.")
 DEFAULT_FIN_REVIEW_THRESHOLD = 50_000_000  # fen = 50万元: applications at or above go to 国库处 review
 
 
@@ -45,8 +48,11 @@ def register_agency(uow: UnitOfWork, cmd: c.RegisterAgency) -> str:
         require(acct.acct_no, "accounts.acct_no")
         require(acct.acct_name, "accounts.acct_name")
         require(acct.bank_name, "accounts.bank_name")
+    if cmd.exp_func_code:
+        uow.codes.require("exp_func", cmd.exp_func_code, "exp_func_code", leaf=True)
     agency = Agency(code, cmd.agency_name.strip(), cmd.mof_div_code, cmd.agency_type_code, cmd.parent_code or None,
-                    dept_code, validate_uscc(cmd.unifsoc_cred_code), True, list(cmd.accounts))
+                    dept_code, validate_uscc(cmd.unifsoc_cred_code), True, list(cmd.accounts),
+                    cmd.exp_func_code or None)
     uow.agencies.add(agency, uow.now_naive())
     uow.record(cmd.actor, "agency.register", "bas_agency_info", code, after={
         "agency_name": agency.agency_name, "mof_div_code": agency.mof_div_code, "dept_code": dept_code,
@@ -57,7 +63,7 @@ def register_agency(uow: UnitOfWork, cmd: c.RegisterAgency) -> str:
 
 def set_div_config(uow: UnitOfWork, cmd: c.SetDivConfig) -> None:
     authorize(cmd.actor, ADMIN | {Role.TREASURY, Role.FIN_BUDGET}, action="config.set")
-    if cmd.key not in CONFIG_KEYS:
+    if cmd.key not in CONFIG_KEYS and not cmd.key.startswith(CONFIG_PREFIXES):
         raise ValidationError("config_key", "未知的配置项", "unknown configuration key", field="key", key=cmd.key,
                               allowed="/".join(sorted(CONFIG_KEYS)))
     value = cmd.value.strip()
@@ -66,6 +72,18 @@ def set_div_config(uow: UnitOfWork, cmd: c.SetDivConfig) -> None:
             raise ValidationError("config_value", "阈值须为非负整数（分）", "threshold must be integer fen",
                                   field="value", value=value)
         check_fen(int(value), "fin_review_threshold", allow_zero=True)
+    elif cmd.key.startswith(("gp_threshold.", "public_fund_per_capita.")):
+        if not value.isdigit():
+            raise ValidationError("config_value", "金额须为非负整数（分）", "amount must be integer fen",
+                                  field="value", key=cmd.key, value=value)
+    elif cmd.key.startswith("contribution_rate."):
+        try:
+            rate = Decimal(value)
+        except InvalidOperation:
+            rate = Decimal(-1)
+        if not Decimal(0) <= rate < Decimal(1):
+            raise ValidationError("config_value", "费率须为0到1之间的小数", "rate must be a fraction in [0, 1)",
+                                  field="value", key=cmd.key, value=value)
     elif cmd.key == "plan_control_fund_types":
         fund_types = [f for f in value.split(",") if f]
         for f in fund_types:
@@ -75,6 +93,11 @@ def set_div_config(uow: UnitOfWork, cmd: c.SetDivConfig) -> None:
     old = uow.config.set(cmd.mof_div_code, cmd.key, value)
     uow.record(cmd.actor, "config.set", "sys_div_config", f"{cmd.mof_div_code}:{cmd.key}",
                before={"value": old}, after={"value": value})
+
+
+def div_setting(uow: UnitOfWork, mof_div_code: str, key: str, default: str) -> str:
+    v = uow.config.get(mof_div_code, key)
+    return default if v is None else v
 
 
 def fin_review_threshold(uow: UnitOfWork, mof_div_code: str) -> int:

@@ -25,8 +25,13 @@ from ..adapters.repository import (
     CounterRepo,
     IndicatorRepo,
     PaymentRepo,
+    PerfRepo,
+    PersonRepo,
     PlanRepo,
+    ProcurementRepo,
     ProjectRepo,
+    RoundRepo,
+    YearEndRepo,
 )
 from ..domain.actors import Actor
 from ..domain.codes import CodeSets
@@ -100,6 +105,26 @@ class UnitOfWork:
     @property
     def payments(self) -> PaymentRepo:
         return self._repo("_payments", PaymentRepo)  # type: ignore[no-any-return]
+
+    @property
+    def persons(self) -> PersonRepo:
+        return self._repo("_persons", PersonRepo)  # type: ignore[no-any-return]
+
+    @property
+    def rounds(self) -> RoundRepo:
+        return self._repo("_rounds", RoundRepo)  # type: ignore[no-any-return]
+
+    @property
+    def procurement(self) -> ProcurementRepo:
+        return self._repo("_procurement", ProcurementRepo)  # type: ignore[no-any-return]
+
+    @property
+    def perf(self) -> PerfRepo:
+        return self._repo("_perf", PerfRepo)  # type: ignore[no-any-return]
+
+    @property
+    def yearend(self) -> YearEndRepo:
+        return self._repo("_yearend", YearEndRepo)  # type: ignore[no-any-return]
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

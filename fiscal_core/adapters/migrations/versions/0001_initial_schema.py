@@ -24,6 +24,48 @@ def upgrade() -> None:
     sa.Column('update_time', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('mof_div_code', name=op.f('pk_bas_mof_div'))
     )
+    op.create_table('bas_person_info',
+    sa.Column('per_id', sa.String(length=38), nullable=False),
+    sa.Column('per_name', sa.String(length=100), nullable=False),
+    sa.Column('iden_type_code', sa.String(length=2), nullable=False),
+    sa.Column('iden_no', sa.String(length=18), nullable=False),
+    sa.Column('sex_code', sa.String(length=1), nullable=False),
+    sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('work_init_date', sa.Date(), nullable=True),
+    sa.Column('sala_card_no', sa.String(length=64), nullable=False),
+    sa.Column('sala_card_bank', sa.String(length=200), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('per_id', name=op.f('pk_bas_person_info')),
+    sa.UniqueConstraint('iden_no', name=op.f('uq_bas_person_info_iden_no'))
+    )
+    op.create_table('bgt_control_num',
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('dept_code', sa.String(length=21), nullable=False),
+    sa.Column('control_amt', sa.BigInteger(), nullable=False),
+    sa.Column('submitted', sa.Boolean(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('mof_div_code', 'fiscal_year', 'dept_code', name=op.f('pk_bgt_control_num'))
+    )
+    op.create_table('bgt_round',
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=16), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('mof_div_code', 'fiscal_year', name=op.f('pk_bgt_round'))
+    )
+    op.create_table('bgt_year_close',
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('close_date', sa.Date(), nullable=False),
+    sa.Column('carried_amt', sa.BigInteger(), nullable=False),
+    sa.Column('returned_amt', sa.BigInteger(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('mof_div_code', 'fiscal_year', name=op.f('pk_bgt_year_close'))
+    )
     op.create_table('ele_code',
     sa.Column('ele_set', sa.String(length=32), nullable=False),
     sa.Column('ele_code', sa.String(length=21), nullable=False),
@@ -95,6 +137,7 @@ def upgrade() -> None:
     sa.Column('dept_code', sa.String(length=21), nullable=False),
     sa.Column('parent_code', sa.String(length=21), nullable=True),
     sa.Column('agency_type_code', sa.String(length=4), nullable=False),
+    sa.Column('exp_func_code', sa.String(length=13), nullable=True),
     sa.Column('unifsoc_cred_code', sa.String(length=18), nullable=True),
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
     sa.Column('create_time', sa.DateTime(), nullable=False),
@@ -115,6 +158,44 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['agency_code'], ['bas_agency_info.agency_code'], name=op.f('fk_bas_agency_account_agency_code_bas_agency_info')),
     sa.PrimaryKeyConstraint('agency_code', 'acct_no', name=op.f('pk_bas_agency_account'))
     )
+    op.create_table('bas_agency_staffing',
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('admin_staf_num', sa.Integer(), nullable=False),
+    sa.Column('inst_staf_num', sa.Integer(), nullable=False),
+    sa.Column('worker_staf_num', sa.Integer(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_code'], ['bas_agency_info.agency_code'], name=op.f('fk_bas_agency_staffing_agency_code_bas_agency_info')),
+    sa.PrimaryKeyConstraint('agency_code', name=op.f('pk_bas_agency_staffing'))
+    )
+    op.create_table('bas_person_hist',
+    sa.Column('hist_id', sa.String(length=38), nullable=False),
+    sa.Column('per_id', sa.String(length=38), nullable=False),
+    sa.Column('eff_date', sa.Date(), nullable=False),
+    sa.Column('change_type', sa.String(length=16), nullable=False),
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('per_sta_code', sa.String(length=2), nullable=False),
+    sa.Column('per_ide_code', sa.String(length=2), nullable=False),
+    sa.Column('staf_type_code', sa.String(length=2), nullable=False),
+    sa.Column('gr_code', sa.String(length=8), nullable=False),
+    sa.Column('step_code', sa.String(length=8), nullable=False),
+    sa.Column('is_uni_sala', sa.Boolean(), nullable=False),
+    sa.Column('pos_sala', sa.BigInteger(), nullable=False),
+    sa.Column('grad_sala', sa.BigInteger(), nullable=False),
+    sa.Column('nation_reg_sub', sa.BigInteger(), nullable=False),
+    sa.Column('local_reg_sub', sa.BigInteger(), nullable=False),
+    sa.Column('basc_perf', sa.BigInteger(), nullable=False),
+    sa.Column('inct_perf', sa.BigInteger(), nullable=False),
+    sa.Column('ret_pay', sa.BigInteger(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agency_code'], ['bas_agency_info.agency_code'], name=op.f('fk_bas_person_hist_agency_code_bas_agency_info')),
+    sa.ForeignKeyConstraint(['per_id'], ['bas_person_info.per_id'], name=op.f('fk_bas_person_hist_per_id_bas_person_info')),
+    sa.PrimaryKeyConstraint('hist_id', name=op.f('pk_bas_person_hist'))
+    )
+    with op.batch_alter_table('bas_person_hist', schema=None) as batch_op:
+        batch_op.create_index('ix_bas_person_hist_agency', ['agency_code', 'eff_date'], unique=False)
+        batch_op.create_index('ix_bas_person_hist_per_eff', ['per_id', 'eff_date'], unique=False)
+
     op.create_table('pm_project',
     sa.Column('pro_code', sa.String(length=21), nullable=False),
     sa.Column('pro_name', sa.String(length=300), nullable=False),
@@ -134,6 +215,8 @@ def upgrade() -> None:
     sa.Column('is_sub', sa.Boolean(), nullable=False),
     sa.Column('is_sal', sa.Boolean(), nullable=False),
     sa.Column('is_fun', sa.Boolean(), nullable=False),
+    sa.Column('thr_exp_code', sa.String(length=2), nullable=False),
+    sa.Column('is_generated', sa.Boolean(), nullable=False),
     sa.Column('pro_desc', sa.Text(), nullable=False),
     sa.Column('pro_status', sa.String(length=16), nullable=False),
     sa.Column('create_time', sa.DateTime(), nullable=False),
@@ -176,6 +259,7 @@ def upgrade() -> None:
     sa.Column('dis_amt', sa.BigInteger(), nullable=False),
     sa.Column('frozen_amt', sa.BigInteger(), nullable=False),
     sa.Column('plan_amt', sa.BigInteger(), nullable=False),
+    sa.Column('gp_amt', sa.BigInteger(), nullable=False),
     sa.Column('inflight_amt', sa.BigInteger(), nullable=False),
     sa.Column('paid_amt', sa.BigInteger(), nullable=False),
     sa.Column('create_time', sa.DateTime(), nullable=False),
@@ -203,6 +287,9 @@ def upgrade() -> None:
     sa.Column('apply_up', sa.BigInteger(), nullable=False),
     sa.Column('reply_amt', sa.BigInteger(), nullable=False),
     sa.Column('is_gov_pur', sa.Boolean(), nullable=False),
+    sa.Column('apply_link', sa.String(length=1), nullable=False),
+    sa.Column('is_generated', sa.Boolean(), nullable=False),
+    sa.Column('perf_score', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('approval_file_no', sa.String(length=100), nullable=True),
     sa.Column('create_time', sa.DateTime(), nullable=False),
@@ -214,6 +301,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_bgt_pm_annual_dept_code'), ['dept_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_bgt_pm_annual_pro_code'), ['pro_code'], unique=False)
 
+    op.create_table('pm_perf_eval',
+    sa.Column('pro_code', sa.String(length=21), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('grade', sa.String(length=4), nullable=False),
+    sa.Column('exec_rate', sa.Integer(), nullable=False),
+    sa.Column('detail_json', sa.Text(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['pro_code'], ['pm_project.pro_code'], name=op.f('fk_pm_perf_eval_pro_code_pm_project')),
+    sa.PrimaryKeyConstraint('pro_code', 'fiscal_year', name=op.f('pk_pm_perf_eval'))
+    )
     op.create_table('pm_perf_goal_info',
     sa.Column('pro_code', sa.String(length=21), nullable=False),
     sa.Column('kpi_target', sa.Text(), nullable=False),
@@ -236,6 +334,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pm_perf_indicator', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pm_perf_indicator_pro_code'), ['pro_code'], unique=False)
+
+    op.create_table('pm_perf_monitor',
+    sa.Column('monitor_id', sa.String(length=38), nullable=False),
+    sa.Column('pro_code', sa.String(length=21), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('target_progress', sa.Integer(), nullable=False),
+    sa.Column('exec_progress', sa.Integer(), nullable=False),
+    sa.Column('is_warning', sa.Boolean(), nullable=False),
+    sa.Column('detail_json', sa.Text(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['pro_code'], ['pm_project.pro_code'], name=op.f('fk_pm_perf_monitor_pro_code_pm_project')),
+    sa.PrimaryKeyConstraint('monitor_id', name=op.f('pk_pm_perf_monitor'))
+    )
+    with op.batch_alter_table('pm_perf_monitor', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pm_perf_monitor_pro_code'), ['pro_code'], unique=False)
 
     op.create_table('pm_project_year_plan',
     sa.Column('pro_code', sa.String(length=21), nullable=False),
@@ -264,6 +378,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ba_bgt_adjsub_bat_num'), ['bat_num'], unique=False)
         batch_op.create_index(batch_op.f('ix_ba_bgt_adjsub_bgt_id'), ['bgt_id'], unique=False)
 
+    op.create_table('ba_bgt_balance',
+    sa.Column('balance_bgt_id', sa.String(length=38), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('pro_code', sa.String(length=21), nullable=False),
+    sa.Column('balance', sa.BigInteger(), nullable=False),
+    sa.Column('back_balance', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['balance_bgt_id'], ['ba_bgt_info.bgt_id'], name=op.f('fk_ba_bgt_balance_balance_bgt_id_ba_bgt_info')),
+    sa.PrimaryKeyConstraint('balance_bgt_id', name=op.f('pk_ba_bgt_balance'))
+    )
+    op.create_table('ba_bgt_carryovers',
+    sa.Column('carryovers_bgt_id', sa.String(length=38), nullable=False),
+    sa.Column('ori_bgt_id', sa.String(length=38), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('pro_code', sa.String(length=21), nullable=False),
+    sa.Column('exp_func_code', sa.String(length=13), nullable=False),
+    sa.Column('gov_bgt_eco_code', sa.String(length=11), nullable=False),
+    sa.Column('fund_type_code', sa.String(length=10), nullable=False),
+    sa.Column('approve_amt', sa.BigInteger(), nullable=False),
+    sa.Column('carryovers_amt', sa.BigInteger(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['carryovers_bgt_id'], ['ba_bgt_info.bgt_id'], name=op.f('fk_ba_bgt_carryovers_carryovers_bgt_id_ba_bgt_info')),
+    sa.ForeignKeyConstraint(['ori_bgt_id'], ['ba_bgt_info.bgt_id'], name=op.f('fk_ba_bgt_carryovers_ori_bgt_id_ba_bgt_info')),
+    sa.PrimaryKeyConstraint('carryovers_bgt_id', name=op.f('pk_ba_bgt_carryovers'))
+    )
     op.create_table('ba_bgt_ledger',
     sa.Column('ledger_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('bgt_id', sa.String(length=38), nullable=False),
@@ -272,6 +416,7 @@ def upgrade() -> None:
     sa.Column('d_dis', sa.BigInteger(), nullable=False),
     sa.Column('d_frozen', sa.BigInteger(), nullable=False),
     sa.Column('d_plan', sa.BigInteger(), nullable=False),
+    sa.Column('d_gp', sa.BigInteger(), nullable=False),
     sa.Column('d_inflight', sa.BigInteger(), nullable=False),
     sa.Column('d_paid', sa.BigInteger(), nullable=False),
     sa.Column('ref_type', sa.String(length=16), nullable=False),
@@ -280,6 +425,31 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['bgt_id'], ['ba_bgt_info.bgt_id'], name=op.f('fk_ba_bgt_ledger_bgt_id_ba_bgt_info')),
     sa.PrimaryKeyConstraint('ledger_id', name=op.f('pk_ba_bgt_ledger'))
     )
+    op.create_table('gp_plan',
+    sa.Column('plan_id', sa.String(length=38), nullable=False),
+    sa.Column('gp_plan_no', sa.String(length=40), nullable=False),
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('pro_code', sa.String(length=21), nullable=False),
+    sa.Column('bgt_id', sa.String(length=38), nullable=False),
+    sa.Column('gpdir_code', sa.String(length=20), nullable=False),
+    sa.Column('pur_method_code', sa.String(length=2), nullable=False),
+    sa.Column('pur_org_form', sa.String(length=2), nullable=False),
+    sa.Column('plan_amt', sa.BigInteger(), nullable=False),
+    sa.Column('reserved_amt', sa.BigInteger(), nullable=False),
+    sa.Column('is_smes_reserved', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bgt_id'], ['ba_bgt_info.bgt_id'], name=op.f('fk_gp_plan_bgt_id_ba_bgt_info')),
+    sa.PrimaryKeyConstraint('plan_id', name=op.f('pk_gp_plan')),
+    sa.UniqueConstraint('gp_plan_no', name=op.f('uq_gp_plan_gp_plan_no'))
+    )
+    with op.batch_alter_table('gp_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gp_plan_agency_code'), ['agency_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_gp_plan_bgt_id'), ['bgt_id'], unique=False)
+
     op.create_table('pay_plan_voucher',
     sa.Column('plan_id', sa.String(length=38), nullable=False),
     sa.Column('plan_voucher_no', sa.String(length=40), nullable=False),
@@ -329,6 +499,7 @@ def upgrade() -> None:
     sa.Column('use_des', sa.Text(), nullable=False),
     sa.Column('contract_no', sa.String(length=64), nullable=True),
     sa.Column('plan_id', sa.String(length=38), nullable=True),
+    sa.Column('gp_plan_id', sa.String(length=38), nullable=True),
     sa.Column('pay_cert_id', sa.String(length=38), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('idem_key', sa.String(length=100), nullable=True),
@@ -344,6 +515,26 @@ def upgrade() -> None:
     with op.batch_alter_table('pay_voucher', schema=None) as batch_op:
         batch_op.create_index('ix_pay_voucher_agency_status', ['agency_code', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_pay_voucher_bgt_id'), ['bgt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pay_voucher_contract_no'), ['contract_no'], unique=False)
+
+    op.create_table('gp_contract',
+    sa.Column('contract_no', sa.String(length=64), nullable=False),
+    sa.Column('plan_id', sa.String(length=38), nullable=False),
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('supplier_name', sa.String(length=200), nullable=False),
+    sa.Column('supplier_unifsoc_cred_code', sa.String(length=18), nullable=False),
+    sa.Column('supplier_acct_no', sa.String(length=64), nullable=False),
+    sa.Column('supplier_bank_name', sa.String(length=200), nullable=False),
+    sa.Column('contract_amt', sa.BigInteger(), nullable=False),
+    sa.Column('sign_date', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['gp_plan.plan_id'], name=op.f('fk_gp_contract_plan_id_gp_plan')),
+    sa.PrimaryKeyConstraint('contract_no', name=op.f('pk_gp_contract'))
+    )
+    with op.batch_alter_table('gp_contract', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gp_contract_plan_id'), ['plan_id'], unique=False)
 
     op.create_table('pay_correction',
     sa.Column('corr_id', sa.String(length=38), nullable=False),
@@ -364,9 +555,11 @@ def upgrade() -> None:
     op.create_table('pay_detail',
     sa.Column('pay_detail_id', sa.String(length=38), nullable=False),
     sa.Column('pay_app_id', sa.String(length=38), nullable=False),
-    sa.Column('payee_acct_name', sa.String(length=200), nullable=False),
-    sa.Column('payee_acct_no', sa.String(length=64), nullable=False),
-    sa.Column('payee_acct_bank_name', sa.String(length=200), nullable=False),
+    sa.Column('per_id', sa.String(length=38), nullable=True),
+    sa.Column('detail_type', sa.String(length=16), nullable=False),
+    sa.Column('payee_acct_name', sa.String(length=200), nullable=True),
+    sa.Column('payee_acct_no', sa.String(length=64), nullable=True),
+    sa.Column('payee_acct_bank_name', sa.String(length=200), nullable=True),
     sa.Column('pay_amt', sa.BigInteger(), nullable=False),
     sa.Column('per_name', sa.String(length=100), nullable=True),
     sa.Column('iden_no', sa.String(length=18), nullable=True),
@@ -430,24 +623,41 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pay_correction_pay_app_id'))
 
     op.drop_table('pay_correction')
+    with op.batch_alter_table('gp_contract', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gp_contract_plan_id'))
+
+    op.drop_table('gp_contract')
     with op.batch_alter_table('pay_voucher', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pay_voucher_contract_no'))
         batch_op.drop_index(batch_op.f('ix_pay_voucher_bgt_id'))
         batch_op.drop_index('ix_pay_voucher_agency_status')
 
     op.drop_table('pay_voucher')
     op.drop_table('pay_plan_voucher')
+    with op.batch_alter_table('gp_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gp_plan_bgt_id'))
+        batch_op.drop_index(batch_op.f('ix_gp_plan_agency_code'))
+
+    op.drop_table('gp_plan')
     op.drop_table('ba_bgt_ledger')
+    op.drop_table('ba_bgt_carryovers')
+    op.drop_table('ba_bgt_balance')
     with op.batch_alter_table('ba_bgt_adjsub', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ba_bgt_adjsub_bgt_id'))
         batch_op.drop_index(batch_op.f('ix_ba_bgt_adjsub_bat_num'))
 
     op.drop_table('ba_bgt_adjsub')
     op.drop_table('pm_project_year_plan')
+    with op.batch_alter_table('pm_perf_monitor', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pm_perf_monitor_pro_code'))
+
+    op.drop_table('pm_perf_monitor')
     with op.batch_alter_table('pm_perf_indicator', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pm_perf_indicator_pro_code'))
 
     op.drop_table('pm_perf_indicator')
     op.drop_table('pm_perf_goal_info')
+    op.drop_table('pm_perf_eval')
     with op.batch_alter_table('bgt_pm_annual', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bgt_pm_annual_pro_code'))
         batch_op.drop_index(batch_op.f('ix_bgt_pm_annual_dept_code'))
@@ -464,6 +674,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pm_project_agency_code'))
 
     op.drop_table('pm_project')
+    with op.batch_alter_table('bas_person_hist', schema=None) as batch_op:
+        batch_op.drop_index('ix_bas_person_hist_per_eff')
+        batch_op.drop_index('ix_bas_person_hist_agency')
+
+    op.drop_table('bas_person_hist')
+    op.drop_table('bas_agency_staffing')
     op.drop_table('bas_agency_account')
     with op.batch_alter_table('bas_agency_info', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bas_agency_info_dept_code'))
@@ -480,5 +696,9 @@ def downgrade() -> None:
     op.drop_table('journal')
     op.drop_table('ele_dep_gov_eco_map')
     op.drop_table('ele_code')
+    op.drop_table('bgt_year_close')
+    op.drop_table('bgt_round')
+    op.drop_table('bgt_control_num')
+    op.drop_table('bas_person_info')
     op.drop_table('bas_mof_div')
     # ### end Alembic commands ###
