@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from stdnum.cn import ric
+
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.actors import Actor, Role
 from fiscal_core.domain.agencies import Account
@@ -45,11 +47,26 @@ class World:
         h = core.handle
         h(c.RegisterMofDiv(DIV, "苏州市吴江区本级", actor=ADMIN))
         h(c.RegisterAgency("101", "吴江区教育局", DIV, "1", accounts=(
-            Account("1010012", "吴江区教育局零余额账户", "农行吴江支行", "12", False),), actor=ADMIN))
-        for code, name in (("101001", "吴江实验小学"), ("101002", "吴江区第一初级中学")):
+            Account("1010012", "吴江区教育局零余额账户", "农行吴江支行", "12", False),), exp_func_code="2050101",
+            actor=ADMIN))
+        for code, name, func in (("101001", "吴江实验小学", "2050202"), ("101002", "吴江区第一初级中学", "2050203")):
             h(c.RegisterAgency(code, name, DIV, "3", parent_code="101", accounts=(
                 Account(f"{code}12", f"{name}零余额账户", "农行吴江支行", "12", False),
-                Account(f"{code}63", name, "工行吴江支行", "63", True)), actor=ADMIN))
+                Account(f"{code}61", f"{name}工资统发户", "农行吴江支行", "61", False),
+                Account(f"{code}63", name, "工行吴江支行", "63", True)), exp_func_code=func, actor=ADMIN))
+        self._iden_seq = 0
+
+    def iden_no(self, birth: str = "19850312") -> str:
+        """A valid 身份证号 (birth place, the given birth date, a fresh sequence, its check digit)."""
+        self._iden_seq += 1
+        body = f"320500{birth}{self._iden_seq % 1000:03d}"   # 苏州市: valid for any birth year
+        return body + ric.calc_check_digit(body + "0")   # it reads the first 17 of 18 characters
+
+    def hire(self, agency: str = "101001", ide: str = "22", staf: str = "2", gr: str = "P10", step: str = "S20",
+             day: date = date(YEAR - 1, 9, 1), **kw: Any) -> str:
+        return self.h(c.HirePerson(agency, kw.pop("per_name", "张三"), kw.pop("iden_no", None) or self.iden_no(),
+                                   ide, staf, gr, step, day, kw.pop("card", "6228480000000001"),
+                                   "中国农业银行吴江支行", actor=kw.pop("actor", BUDGET), **kw))
 
     def h(self, cmd: c.Command) -> Any:
         return self.core.handle(cmd)
