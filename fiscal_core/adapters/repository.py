@@ -343,12 +343,14 @@ class IndicatorRepo(Repo):
         return out
 
     def wage_indicator(self, pro_code: str, fiscal_year: int) -> Indicator | None:
-        """The 人员类 project's wage indicator (工资福利 at 类 level, the one payroll draws on)."""
+        """The 人员类 project's wage indicator payroll draws on (工资福利 at 类 level): of the year's
+        年初 and 追加 wage indicators, the one with the most available balance."""
         c = t.ba_bgt_info.c
-        bgt_id = self.conn.execute(select(c.bgt_id).where(
+        ids = [r[0] for r in self.conn.execute(select(c.bgt_id).where(
             c.pro_code == pro_code, c.fiscal_year == fiscal_year, c.dep_bgt_eco_code == "301",
-            c.bgt_exe_flag.is_(True)).order_by(c.bgt_id).limit(1)).scalar_one_or_none()
-        return None if bgt_id is None else self.get(bgt_id)
+            c.bgt_exe_flag.is_(True)).order_by(c.bgt_id))]
+        inds = [self.get(b) for b in ids]
+        return max(inds, key=lambda i: i.canuse_amt, default=None)
 
     def lock_ids(self, bgt_ids: Sequence[str]) -> None:
         """Take the row locks of many indicators in one statement, in ``bgt_id`` order."""

@@ -145,6 +145,7 @@ class IssueIndicator(Command):
     bgt_doc_title: str = ""
     bgt_exe_flag: bool = True
     bgt_type_code: str | None = None
+    to_bgt_id: str | None = None     # 调增: top up this existing indicator instead of creating a new one
     actor: Actor = SYSTEM
 
 

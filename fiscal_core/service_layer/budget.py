@@ -23,12 +23,22 @@ TRANSFER_SOURCES = frozenset({"5", "6"})
 CARRYOVER = "2"
 
 
+WAGE_CLASS = "301"   # generated 人员类 wages are budgeted at 类 level: payroll draws one indicator
+
+
 def _elements(uow: UnitOfWork, agency: Agency, exp_func_code: str, dep_bgt_eco_code: str,
-              gov_bgt_eco_code: str | None, fund_type_code: str) -> str:
+              gov_bgt_eco_code: str | None, fund_type_code: str, *, wage_class: bool = False) -> str:
     """Validate the classification elements of a budget line or indicator; returns the 政府经济分类
-    (derived from the 部门→政府 mapping when not given and unambiguous)."""
+    (derived from the 部门→政府 mapping when not given and unambiguous). ``wage_class`` admits the 类-level
+    wage code of generated 人员类 projects."""
     codes = uow.codes
     codes.require("exp_func", exp_func_code, "exp_func_code", leaf=True)
+    if wage_class and dep_bgt_eco_code == WAGE_CLASS:
+        wages = sorted(codes.gov_eco_for("30101", agency.agency_type_code))
+        if gov_bgt_eco_code not in (None, *wages):
+            codes.check_eco_mapping("30101", gov_bgt_eco_code or "", agency.agency_type_code)
+        codes.require("fund_type", fund_type_code, "fund_type_code", leaf=True)
+        return gov_bgt_eco_code or wages[0]
     codes.require("dep_bgt_eco", dep_bgt_eco_code, "dep_bgt_eco_code", leaf=True)
     codes.require("fund_type", fund_type_code, "fund_type_code", leaf=True)
     if codes.is_forbidden_eco(dep_bgt_eco_code):
@@ -221,7 +231,10 @@ def issue_indicator(uow: UnitOfWork, cmd: c.IssueIndicator) -> str:
     amt = check_fen(cmd.amount, "amount")
     p = uow.projects.get(cmd.pro_code, lock=True)
     agency = uow.agencies.get(cmd.agency_code)
-    gov = _elements(uow, agency, cmd.exp_func_code, cmd.dep_bgt_eco_code, cmd.gov_bgt_eco_code, cmd.fund_type_code)
+    gov = _elements(uow, agency, cmd.exp_func_code, cmd.dep_bgt_eco_code, cmd.gov_bgt_eco_code, cmd.fund_type_code,
+                    wage_class=p.is_generated and p.pro_cat_code == "1")
+    if cmd.to_bgt_id:
+        return _top_up(uow, cmd, p, gov, amt, doc_no)
     ind = _new_indicator(uow, p, agency, fiscal_year=cmd.fiscal_year, exp_func_code=cmd.exp_func_code,
                          dep_bgt_eco_code=cmd.dep_bgt_eco_code, gov_bgt_eco_code=gov,
                          fund_type_code=cmd.fund_type_code, source_type_code=cmd.source_type_code, doc_no=doc_no,
@@ -231,6 +244,31 @@ def issue_indicator(uow: UnitOfWork, cmd: c.IssueIndicator) -> str:
     uow.record(cmd.actor, "indicator.issue", "ba_bgt_info", ind.bgt_id, after=_ind_summary(ind))
     if cmd.bgt_exe_flag:
         _mark_project(uow, p, cmd.actor, executing=True)
+    return ind.bgt_id
+
+
+def _top_up(uow: UnitOfWork, cmd: c.IssueIndicator, p: Project, gov: str, amt: int, doc_no: str) -> str:
+    """追加 as 调增 of an existing indicator with the same project, agency, year and elements."""
+    assert cmd.to_bgt_id is not None
+    ind = uow.indicators.get(cmd.to_bgt_id, lock=True)
+    p.require_library("indicator")
+    if uow.yearend.closed(ind.mof_div_code, ind.fiscal_year):
+        raise ControlViolation("year_closed", "该预算年度已年终结账", "the fiscal year is closed",
+                               fiscal_year=ind.fiscal_year)
+    same = (ind.pro_code, ind.agency_code, ind.fiscal_year, ind.exp_func_code, ind.dep_bgt_eco_code,
+            ind.gov_bgt_eco_code, ind.fund_type_code)
+    asked = (p.pro_code, cmd.agency_code, cmd.fiscal_year, cmd.exp_func_code, cmd.dep_bgt_eco_code, gov,
+             cmd.fund_type_code)
+    if same != asked:
+        raise ControlViolation("top_up_mismatch", "调增的指标与追加要素不一致", "the indicator to top up differs",
+                               field="to_bgt_id", bgt_id=ind.bgt_id)
+    before = ind.balances()
+    batch = uow.new_id()
+    uow.indicators.post([ind.post(LedgerEntry(ind.bgt_id, "ISSUE", d_amount=amt, ref_type="adjsub", ref_id=batch))],
+                        uow.now_naive())
+    uow.indicators.add_adjsub([_adj_row(uow, batch, "add", cmd.doc_date, ind, None, amt, doc_no, "追加")])
+    uow.record(cmd.actor, "indicator.top_up", "ba_bgt_info", ind.bgt_id, before=before, after=ind.balances(),
+               opinion=doc_no)
     return ind.bgt_id
 
 

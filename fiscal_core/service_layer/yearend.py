@@ -57,16 +57,17 @@ def close_year(uow: UnitOfWork, cmd: c.CloseYear) -> dict[str, int]:
             uow.plans.close_for_indicator(old.bgt_id, now)
         approved = old.amount - old.dis_amt
         reason = _reason_to_return(p, old, year) if old.bgt_exe_flag else "unallocated"
-        rest = left - old.inflight_amt            # everything not in flight
-        carried = left if reason is None else old.inflight_amt
+        inflight, frozen, gp = old.inflight_amt, old.frozen_amt, old.gp_amt
+        rest = left - inflight                    # everything not in flight
+        carried = left if reason is None else inflight
         returned = left - carried
-        keep_frozen = old.frozen_amt if reason is None else 0
-        keep_gp = old.gp_amt if reason is None else 0
-        if reason is not None and old.gp_amt:
+        keep_frozen = frozen if reason is None else 0
+        keep_gp = gp if reason is None else 0
+        if reason is not None and gp:
             uow.procurement.close_for_indicator(old.bgt_id, now)
         entries = [old.post(LedgerEntry(old.bgt_id, "CARRY_OUT" if carried else "BALANCE", d_dis=left,
-                                        d_frozen=-old.frozen_amt, d_plan=-old.plan_amt, d_gp=-old.gp_amt,
-                                        d_inflight=-old.inflight_amt, ref_type="yearend", ref_id=str(year)))]
+                                        d_frozen=-frozen, d_plan=-old.plan_amt, d_gp=-gp, d_inflight=-inflight,
+                                        ref_type="yearend", ref_id=str(year)))]
         new: Indicator | None = None
         if carried:
             agency = uow.agencies.get(old.agency_code)
@@ -76,7 +77,7 @@ def close_year(uow: UnitOfWork, cmd: c.CloseYear) -> dict[str, int]:
                                  doc_no=f"{year}年度结转", doc_date=cmd.close_date, ori_bgt_id=old.bgt_id,
                                  bgt_doc_title=f"{year}年度结转指标")
             entries.append(new.post(LedgerEntry(new.bgt_id, "CARRY_IN", d_amount=carried, d_frozen=keep_frozen,
-                                                d_gp=keep_gp, d_inflight=old.inflight_amt, ref_type="yearend",
+                                                d_gp=keep_gp, d_inflight=inflight, ref_type="yearend",
                                                 ref_id=str(year))))
             moved = uow.yearend.move_inflight(old.bgt_id, new.bgt_id, now)
             if keep_gp:
