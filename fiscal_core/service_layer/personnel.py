@@ -140,3 +140,23 @@ def change_grade(uow: UnitOfWork, cmd: c.ChangeGrade) -> None:
                 step_code=cmd.step_code, salary=salary)
     uow.persons.add_situation(s, uow.new_id(), uow.now_naive())
     uow.record(cmd.actor, "personnel.grade", "bas_person_info", cmd.per_id, before=_event(latest), after=_event(s))
+
+
+def staffing_summary(uow: UnitOfWork, agency_code: str, on: date) -> dict[str, int]:
+    """编制数 against 实有人数 on a date (the §1.2 agency summary): quotas, working staff by 编制 type,
+    编外, 离休 and 退休."""
+    staff = uow.persons.as_of(agency_code, on)
+    quota = uow.persons.staffing(agency_code)
+    working = [s for s in staff if s.is_working]
+    count = {t: sum(1 for s in working if s.staf_type_code == t) for t in ("1", "2", "3", "9")}
+    return {
+        "admin_staf_num": quota.admin_staf_num if quota else 0,
+        "inst_staf_num": quota.inst_staf_num if quota else 0,
+        "worker_staf_num": quota.worker_staf_num if quota else 0,
+        "actu_staf_num": len(working),
+        "actunow_staf_num": count["1"] + count["2"] + count["3"],
+        "adm_staff_num": count["1"], "ins_staff_num": count["2"], "worker_num": count["3"],
+        "outside_quota_num": count["9"],
+        "wc_retiree_num": sum(1 for s in staff if s.per_sta_code == "2"),
+        "retiree_num": sum(1 for s in staff if s.per_sta_code == "3"),
+    }

@@ -96,3 +96,18 @@ def test_units_manage_only_their_own_staff(world: World) -> None:
     world.hire("101001", actor=clerk("101001"))
     with pytest.raises(PermissionDenied):
         world.h(c.SetStaffing("101001", 1, 1, 1, actor=clerk("101001")))
+
+
+def test_staffing_summary_compares_quota_and_actual(world: World) -> None:
+    from fiscal_core.service_layer.personnel import staffing_summary
+
+    world.h(c.SetStaffing("101001", 0, 5, 1, actor=BUDGET))
+    for _ in range(3):
+        world.hire()
+    world.hire(ide="23", staf="3", gr="W04", step="S12")
+    world.hire(ide="90", staf="9", gr="", step="")
+    gone = world.hire()
+    world.h(c.RetirePerson(gone, date(YEAR, 5, 1), "3", actor=BUDGET))
+    s = world.core.query(staffing_summary, "101001", date(YEAR, 6, 1))
+    assert (s["inst_staf_num"], s["ins_staff_num"], s["worker_staf_num"], s["worker_num"]) == (5, 3, 1, 1)
+    assert (s["actu_staf_num"], s["actunow_staf_num"], s["outside_quota_num"], s["retiree_num"]) == (5, 4, 1, 1)
