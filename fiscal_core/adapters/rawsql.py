@@ -67,6 +67,47 @@ class RawSql:
         return date.fromisoformat(v)
 
 
+class RawTable:
+    """A table read and written on the raw cursor: SELECT text, and SQLite's text dates and integer
+    booleans turned back into ``date``/``datetime``/``bool`` the way SQLAlchemy's types would."""
+
+    def __init__(self, table: Any) -> None:
+        from sqlalchemy import Boolean, Date, DateTime
+
+        self.name = table.name
+        self.cols = [c.name for c in table.c]
+        self.dates = [c.name for c in table.c if isinstance(c.type, Date)]
+        self.datetimes = [c.name for c in table.c if isinstance(c.type, DateTime)]
+        self.bools = [c.name for c in table.c if isinstance(c.type, Boolean)]
+        self.select = f"SELECT {', '.join(self.cols)} FROM {self.name}"
+        self.insert = insert_sql(self.name, self.cols)
+        self._updates: dict[tuple[str, ...], str] = {}
+
+    def row(self, raw: RawSql, values: Sequence[Any] | None) -> dict[str, Any] | None:
+        if values is None:
+            return None
+        d = dict(zip(self.cols, values, strict=True))
+        if not raw.is_postgres:
+            for k in self.dates:
+                if isinstance(d[k], str):
+                    d[k] = date.fromisoformat(d[k])
+            for k in self.datetimes:
+                if isinstance(d[k], str):
+                    d[k] = datetime.fromisoformat(d[k])
+            for k in self.bools:
+                if d[k] is not None:
+                    d[k] = bool(d[k])
+        return d
+
+    def update_sql(self, keys: Iterable[str], where: str) -> str:
+        key = (*sorted(keys), "|", where)
+        sql = self._updates.get(key)
+        if sql is None:
+            sets = ", ".join(f"{k} = :{k}" for k in sorted(keys))
+            sql = self._updates[key] = f"UPDATE {self.name} SET {sets} WHERE {where}"
+        return sql
+
+
 def insert_sql(table: str, columns: Iterable[str]) -> str:
     cols = list(columns)
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"

@@ -22,7 +22,15 @@ from ..domain.payments import PaymentApplication, PaymentPlan, PayStatus, PlanSt
 from ..domain.personnel import Salary, Situation, Staffing
 from ..domain.projects import PerfIndicator, Project, ProjectStatus
 from . import tables as t
-from .rawsql import RawSql, insert_sql
+from .rawsql import RawSql, RawTable, insert_sql
+
+PV = RawTable(t.pay_voucher)
+BILL = RawTable(t.pay_voucher_bill)
+IND = RawTable(t.ba_bgt_info)
+AGENCY = RawTable(t.bas_agency_info)
+ACCOUNT = RawTable(t.bas_agency_account)
+HIST = RawTable(t.bas_person_hist)
+LINE = RawTable(t.bgt_pm_annual)
 
 T = TypeVar("T")
 
@@ -102,13 +110,23 @@ class CounterRepo(Repo):
 
 
 class ConfigRepo(Repo):
+    """Per-区划 settings, read once per transaction (payroll asks for the same rates per person)."""
+
+    _get = "SELECT config_value FROM sys_div_config WHERE mof_div_code = :d AND config_key = :k"
+
+    def __init__(self, conn: Connection, is_postgres: bool, raw: RawSql | None = None) -> None:
+        super().__init__(conn, is_postgres, raw)
+        self._cache: dict[tuple[str, str], str | None] = {}
+
     def get(self, mof_div_code: str, key: str) -> str | None:
-        c = t.sys_div_config.c
-        return self.conn.execute(select(c.config_value).where(c.mof_div_code == mof_div_code,
-                                                              c.config_key == key)).scalar_one_or_none()
+        if (mof_div_code, key) not in self._cache:
+            row = self.raw.one(self._get, {"d": mof_div_code, "k": key})
+            self._cache[(mof_div_code, key)] = None if row is None else row[0]
+        return self._cache[(mof_div_code, key)]
 
     def set(self, mof_div_code: str, key: str, value: str) -> str | None:
         old = self.get(mof_div_code, key)
+        self._cache[(mof_div_code, key)] = value
         c = t.sys_div_config.c
         if old is None:
             self.conn.execute(insert(t.sys_div_config).values(mof_div_code=mof_div_code, config_key=key,
@@ -142,13 +160,13 @@ class AgencyRepo(Repo):
                                                        create_time=now, update_time=now))
 
     def get(self, agency_code: str) -> Agency:
-        row = self.conn.execute(select(t.bas_agency_info).where(t.bas_agency_info.c.agency_code == agency_code)
-                                ).mappings().first()
+        row = AGENCY.row(self.raw, self.raw.one(AGENCY.select + " WHERE agency_code = :k", {"k": agency_code}))
         if row is None:
             raise NotFound("agency_not_found", "单位不存在", "agency not found", agency_code=agency_code)
         accts = [Account(r["acct_no"], r["acct_name"], r["bank_name"], r["acct_type_code"], r["is_own_fund"])
-                 for r in self.conn.execute(select(t.bas_agency_account).where(
-                     t.bas_agency_account.c.agency_code == agency_code)).mappings()]
+                 for r in (ACCOUNT.row(self.raw, v) for v in self.raw.execute(
+                     ACCOUNT.select + " WHERE agency_code = :k ORDER BY acct_no", {"k": agency_code}).fetchall())
+                 if r is not None]
         return _build(Agency, row, accounts=accts)
 
     def exists(self, agency_code: str) -> bool:
@@ -236,7 +254,7 @@ class ProjectRepo(Repo):
 # ------------------------------------------------------------------------------------------------------
 class BudgetRepo(Repo):
     def add_line(self, row: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.bgt_pm_annual).values(row))
+        self.raw.execute(LINE.insert, dict.fromkeys(LINE.cols) | row)
 
     def get_line(self, bgt_pman_id: str, *, lock: bool = False) -> dict[str, Any]:
         stmt = select(t.bgt_pm_annual).where(t.bgt_pm_annual.c.bgt_pman_id == bgt_pman_id)
@@ -303,12 +321,13 @@ _DELTA_COLS = {"d_amount": "amount", "d_dis": "dis_amt", "d_frozen": "frozen_amt
 
 
 class IndicatorRepo(Repo):
-    _get = select(t.ba_bgt_info).where(t.ba_bgt_info.c.bgt_id == bindparam("bgt_id"))
-    _get_locked = _get.with_for_update()
     _update_cache: ClassVar[dict[tuple[str, ...], str]] = {}
 
+    _by_id = IND.select + " WHERE bgt_id = :k"
+
     def get(self, bgt_id: str, *, lock: bool = False) -> Indicator:
-        row = self.conn.execute(self._get_locked if lock else self._get, {"bgt_id": bgt_id}).mappings().first()
+        sql = self._by_id + (" FOR UPDATE" if lock and self.is_postgres else "")
+        row = IND.row(self.raw, self.raw.one(sql, {"k": bgt_id}))
         if row is None:
             raise NotFound("indicator_not_found", "指标不存在", "indicator not found", bgt_id=bgt_id)
         return _build(Indicator, row)
@@ -439,11 +458,7 @@ _PV_ATTR_COLS = [c for c in _PV_COLS if c not in ("status", "create_time", "upda
 
 
 class PaymentRepo(Repo):
-    _by_id = select(t.pay_voucher).where(t.pay_voucher.c.pay_app_id == bindparam("k"))
-
-    def _one(self, stmt: Any, key: str) -> PaymentApplication | None:
-        row = self.conn.execute(stmt, {"k": key}).mappings().first()
-        return None if row is None else _build(PaymentApplication, row, status=PayStatus(row["status"]))
+    _by_id = PV.select + " WHERE pay_app_id = :k"
 
     def by_idem_key(self, idem_key: str) -> tuple[str, str, str, str | None] | None:
         """(pay_app_id, pay_app_no, status, idem_hash) of the application filed under this key."""
@@ -451,11 +466,12 @@ class PaymentRepo(Repo):
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def get(self, pay_app_id: str, *, lock: bool = False) -> PaymentApplication:
-        app = self._one(self._by_id.with_for_update() if lock else self._by_id, pay_app_id)
-        if app is None:
+        sql = self._by_id + (" FOR UPDATE" if lock and self.is_postgres else "")
+        row = PV.row(self.raw, self.raw.one(sql, {"k": pay_app_id}))
+        if row is None:
             raise NotFound("payment_not_found", "支付申请不存在", "payment application not found",
                            pay_app_id=pay_app_id)
-        return app
+        return _build(PaymentApplication, row, status=PayStatus(row["status"]))
 
     def add(self, app: PaymentApplication, now: datetime) -> None:
         vals = dict(zip(_PV_ATTR_COLS, _PV_GET(app), strict=True))
@@ -463,34 +479,31 @@ class PaymentRepo(Repo):
         self.raw.execute(_PV_INSERT, vals)
 
     def save(self, app: PaymentApplication, now: datetime, **extra: Any) -> None:
-        self.conn.execute(update(t.pay_voucher).where(t.pay_voucher.c.pay_app_id == app.pay_app_id).values(
-            status=app.status.value, xpay_amt=app.xpay_amt, refund_amt=app.refund_amt,
-            pay_cert_id=app.pay_cert_id, bgt_id=app.bgt_id, update_time=now, **extra))
+        values = {"status": app.status.value, "xpay_amt": app.xpay_amt, "refund_amt": app.refund_amt,
+                  "pay_cert_id": app.pay_cert_id, "bgt_id": app.bgt_id, "update_time": now, **extra}
+        self.raw.execute(PV.update_sql(values, "pay_app_id = :k_id"), values | {"k_id": app.pay_app_id})
 
     # vouchers (凭证)
+    _bill = BILL.select + " WHERE pay_cert_no = :n AND bill_type = 'pay'"
+
     def bill_by_cert_no(self, mof_div_code: str | None, pay_cert_no: str, *, lock: bool = False
                         ) -> dict[str, Any] | None:
-        c = t.pay_voucher_bill.c
-        stmt = select(t.pay_voucher_bill).where(c.pay_cert_no == pay_cert_no, c.bill_type == "pay")
-        if mof_div_code:
-            stmt = stmt.where(c.mof_div_code == mof_div_code)
-        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
-        return None if row is None else dict(row)
+        sql = self._bill + (" AND mof_div_code = :d" if mof_div_code else "")
+        sql += " FOR UPDATE" if lock and self.is_postgres else ""
+        return BILL.row(self.raw, self.raw.one(sql, {"n": pay_cert_no, "d": mof_div_code}))
 
     def add_bill(self, row: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.pay_voucher_bill).values(row))
+        self.raw.execute(BILL.insert, dict.fromkeys(BILL.cols) | row)
 
     def update_bill(self, pay_cert_id: str, **values: Any) -> None:
-        self.conn.execute(update(t.pay_voucher_bill).where(t.pay_voucher_bill.c.pay_cert_id == pay_cert_id)
-                          .values(**values))
+        self.raw.execute(BILL.update_sql(values, "pay_cert_id = :k_id"), values | {"k_id": pay_cert_id})
 
     def add_clearing(self, row: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.pay_clearing).values(row))
+        self.raw.execute(insert_sql("pay_clearing", row), row)
 
     def clearing_exists(self, pay_cert_sum_no: str) -> bool:
-        c = t.pay_clearing.c
-        return self.conn.execute(select(c.pay_cert_sum_no).where(c.pay_cert_sum_no == pay_cert_sum_no)
-                                 ).first() is not None
+        return self.raw.one("SELECT 1 FROM pay_clearing WHERE pay_cert_sum_no = :n", {"n": pay_cert_sum_no}) \
+            is not None
 
     def add_details(self, pay_app_id: str, rows: list[dict[str, Any]], new_id: Any) -> None:
         cols = [c.name for c in t.pay_detail.c]
@@ -519,7 +532,7 @@ class PersonRepo(Repo):
         return self.conn.execute(select(c.per_id).where(c.iden_no == iden_no)).first() is not None
 
     def add_person(self, row: dict[str, Any]) -> None:
-        self.conn.execute(insert(t.bas_person_info).values(row))
+        self.raw.execute(insert_sql("bas_person_info", row), row)
 
     def identity(self, per_id: str) -> dict[str, Any]:
         row = self.conn.execute(select(t.bas_person_info).where(t.bas_person_info.c.per_id == per_id)
@@ -529,8 +542,8 @@ class PersonRepo(Repo):
         return dict(row)
 
     def add_situation(self, s: Situation, hist_id: str, now: datetime) -> None:
-        row = {k: getattr(s, k) for k in _SITUATION_COLS} | {k: getattr(s.salary, k) for k in _SALARY_COLS}
-        self.conn.execute(insert(t.bas_person_hist).values(hist_id=hist_id, create_time=now, **row))
+        row = {k: getattr(s.salary, k) for k in _SALARY_COLS} | {k: getattr(s, k) for k in _SITUATION_COLS}
+        self.raw.execute(HIST.insert, row | {"hist_id": hist_id, "create_time": now})
 
     def latest(self, per_id: str) -> Situation:
         h = t.bas_person_hist
@@ -540,14 +553,14 @@ class PersonRepo(Repo):
             raise NotFound("person_not_found", "人员不存在", "person not found", per_id=per_id)
         return self._situation(row)
 
+    _as_of = (HIST.select.replace("FROM bas_person_hist", "FROM bas_person_hist h") + " WHERE h.agency_code = :a "
+              "AND h.eff_date = (SELECT MAX(h2.eff_date) FROM bas_person_hist h2 WHERE h2.per_id = h.per_id "
+              "AND h2.eff_date <= :d) ORDER BY h.per_id")
+
     def as_of(self, agency_code: str, on: date) -> list[Situation]:
         """Everyone whose latest situation on ``on`` places them in this agency (working or not)."""
-        h, h2 = t.bas_person_hist, t.bas_person_hist.alias("h2")
-        latest = select(func.max(h2.c.eff_date)).where(h2.c.per_id == h.c.per_id, h2.c.eff_date <= on
-                                                       ).scalar_subquery()
-        rows = self.conn.execute(select(h).where(h.c.agency_code == agency_code, h.c.eff_date == latest)
-                                 .order_by(h.c.per_id)).mappings()
-        return [self._situation(r) for r in rows]
+        rows = self.raw.execute(self._as_of, {"a": agency_code, "d": on}).fetchall()
+        return [self._situation(HIST.row(self.raw, r)) for r in rows]
 
     def staffing(self, agency_code: str) -> Staffing | None:
         s = t.bas_agency_staffing.c

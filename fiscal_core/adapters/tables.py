@@ -565,6 +565,38 @@ ba_bgt_balance = Table(  # 财政资金结余指标: returned to the budget stab
     Column("create_time", DateTime, nullable=False),
 )
 
+# -- treasury revenue and cash (国库收入, 库款) -------------------------------------------------------------------------
+inc_treasury_income = Table(  # 入库流水 (TIPS 3139): every treasury inflow, classified by 收入分类; 退库 negative
+    "inc_treasury_income", metadata,
+    Column("inc_id", String(38), primary_key=True),
+    Column("mof_div_code", String(9), nullable=False),
+    Column("tre_date", Date, nullable=False),
+    Column("inc_code", String(13), nullable=False),
+    Column("budget_level_code", String(1), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("src_no", String(64), nullable=False),       # the source's serial (idempotency)
+    Column("create_time", DateTime, nullable=False),
+    UniqueConstraint("mof_div_code", "src_no", name="uq_inc_treasury_income_src"),
+    Index("ix_inc_treasury_income_date", "mof_div_code", "tre_date"),
+)
+
+bgt_income = Table(  # 收入预算 per category and year
+    "bgt_income", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("fiscal_year", Integer, primary_key=True),
+    Column("inc_code", String(13), primary_key=True),
+    Column("budget_amt", Money, nullable=False),
+    *_audit(),
+)
+
+trs_opening = Table(  # 国库单一账户 opening balance from which the daily cash position is rolled forward
+    "trs_opening", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("open_date", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
 # -- journal ---------------------------------------------------------------------------------------------------
 journal = Table(
     "journal", metadata,

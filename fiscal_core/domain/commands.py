@@ -535,3 +535,39 @@ class CloseYear(Command):
     fiscal_year: int
     close_date: date
     actor: Actor = SYSTEM
+
+
+# -- treasury revenue (国库收入) ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IncomeRow:
+    tre_date: date
+    inc_code: str
+    amount: Fen                 # signed: 退库 is negative
+    src_no: str
+    budget_level_code: str = "4"
+
+
+@dataclass(frozen=True)
+class RecordTreasuryIncome(Command):
+    """A day's (or a file's) 入库流水 from TIPS; each row all-or-nothing, duplicates by ``src_no`` refused."""
+
+    mof_div_code: str
+    rows: tuple[IncomeRow, ...]
+    file_name: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetIncomeBudget(Command):
+    mof_div_code: str
+    fiscal_year: int
+    budgets: dict[str, Fen]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetTreasuryOpening(Command):
+    mof_div_code: str
+    open_date: date
+    amount: Fen
+    actor: Actor = SYSTEM

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from ..config import TZ, Settings
@@ -100,11 +101,12 @@ def _is_demo_core(db_file: Path) -> bool:
     return bool(row and row[0] == "demo")
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo import ScenarioClock, mark_demo, run_scenario, seeded_ids
-    from ..service_layer.core import Core
+def _as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else datetime.now(TZ).date()
 
-    settings = Settings.from_env()
+
+def _prepare_home(settings: Settings) -> int:
+    """An empty core for the demo district; a previous demo core is rebuilt, anything else refused."""
     db_file = settings.home / "core.sqlite3"
     if settings.core_url.startswith("sqlite") and db_file.exists():
         if not _is_demo_core(db_file):
@@ -116,41 +118,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
             p = settings.home / f"core.sqlite3{suffix}"
             if p.exists():
                 p.unlink()
+        for sub in ("exchange/inbox", "simulation"):
+            folder = settings.home / sub
+            if folder.exists():
+                shutil.rmtree(folder)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from ..simulate import SimConfig, render, simulate
+
+    settings = Settings.from_env()
+    if (rc := _prepare_home(settings)) != 0:
+        return rc
+    cfg = SimConfig(scale=args.scale, years=args.years, seed=args.seed, as_of=_as_of(args.as_of),
+                    irregularity=args.irregularity)
+    print(t(f"模拟演示区 · 规模 {cfg.scale} · {cfg.years} 年至 {cfg.as_of} · 种子 {cfg.seed} · FISCAL_HOME={settings.home}",
+            f"simulating the demo district · scale {cfg.scale} · {cfg.years} years to {cfg.as_of} · seed {cfg.seed}"
+            f" · FISCAL_HOME={settings.home}"), flush=True)
     started = time.perf_counter()
-    clock = ScenarioClock()
-    print(t(f"财政一体化平台演示 · FISCAL_HOME={settings.home}", f"fiscal platform demo · FISCAL_HOME={settings.home}"))
-    core = Core.open(settings, clock=clock, new_id=seeded_ids(args.seed))
-    if core.counts()["journal"] > 1:
-        print(t("核心库不是空的，演示需要一个空库（换一个 FISCAL_HOME 或 FISCAL_CORE_URL）。",
-                "the core is not empty; the demo needs an empty one (use another FISCAL_HOME or "
-                "FISCAL_CORE_URL)."), file=sys.stderr)
+    try:
+        res = simulate(settings, cfg, log=lambda m: print(m, flush=True))
+    except RuntimeError as e:
+        print(str(e), file=sys.stderr)
         return 2
-    mark_demo(core)
-    res = run_scenario(core, clock, payments_per_unit=max(1, int(40 * args.scale)), seed=args.seed)
-    report = core.verify_journal()
-    bad = core.check_ledger()
-    counts = core.counts()
-    elapsed = time.perf_counter() - started
     print()
-    print(t("结果 · result", "result"))
-    print(t(f"  项目 {res.projects} 个，指标 {counts['ba_bgt_info']} 条，支付申请 {counts['pay_voucher']} 笔，"
-            f"日志 {counts['journal']} 条", f"  projects {res.projects}, indicators {counts['ba_bgt_info']}, "
-            f"payment applications {counts['pay_voucher']}, journal rows {counts['journal']}"))
-    if res.refused:
-        refused = ", ".join(f"{k}×{v}" for k, v in sorted(res.refused.items()))
-        print(t(f"  被控制规则拒绝的申请：{refused}", f"  applications refused by controls: {refused}"))
-    print(t(f"  日志哈希链：{'完整' if report.ok else '断裂'}；台账恒等式：{'成立' if not bad else '不成立'}",
-            f"  journal chain: {'intact' if report.ok else 'BROKEN'}; ledger identities: "
-            f"{'hold' if not bad else 'VIOLATED'}"))
-    print(t(f"  用时 {elapsed:.1f} 秒", f"  took {elapsed:.1f} s"))
+    print(render(res.profile))
+    print(t(f"  植入的违规案例 {res.ground_truth_cases} 个（{settings.home / 'simulation' / 'ground_truth.csv'}）",
+            f"  planted cases {res.ground_truth_cases} ({settings.home / 'simulation' / 'ground_truth.csv'})"))
+    print(t(f"  日志哈希链：{'完整' if res.journal_ok else '断裂'}；台账恒等式："
+            f"{'成立' if not res.ledger_violations else f'{res.ledger_violations} 处不成立'}；用时 "
+            f"{time.perf_counter() - started:.0f} 秒",
+            f"  journal chain: {'intact' if res.journal_ok else 'BROKEN'}; ledger identities: "
+            f"{'hold' if not res.ledger_violations else f'{res.ledger_violations} VIOLATED'}; took "
+            f"{time.perf_counter() - started:.0f} s"))
+    return 0 if res.journal_ok and not res.ledger_violations else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    rc = cmd_simulate(args)
     print()
-    print(t("说明：目前演示止于交易核心（项目库 → 预算 → 指标 → 计划 → 支付 → 清算）。数据中心、预测、监控和"
-            "驾驶舱尚未构建，--no-serve 之外暂无可启动的服务。",
-            "Note: the demo currently stops after the transactional core (projects → budget → indicators → "
-            "plans → payments → clearing). The warehouse, forecasts, monitoring and dashboards are not built "
-            "yet, so there is nothing to serve besides --no-serve."))
-    core.close()
-    return 0 if report.ok and not bad else 1
+    print(t("说明：演示目前止于交易核心和演示区数据（项目库 → 预算 → 指标 → 支付 → 清算，人员、采购、绩效、"
+            "年终）。数据中心、预测、监控和驾驶舱尚未构建，--no-serve 之外暂无可启动的服务。",
+            "Note: the demo currently stops after the transactional core and the demo district (projects → "
+            "budget → indicators → payments → clearing, personnel, procurement, performance, year-end). The "
+            "warehouse, forecasts, monitoring and dashboards are not built yet, so there is nothing to serve."))
+    return rc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,12 +175,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", help="建库迁移并加载代码集 / migrate the core and load code sets")
     s.set_defaults(func=cmd_init)
 
-    s = sub.add_parser("demo", help="从零构建演示区 / build the demo district from nothing")
-    s.add_argument("--scale", type=float, default=1.0)
-    s.add_argument("--years", type=int, default=3)
-    s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--no-serve", action="store_true", help="构建后不启动服务 / stop after the build")
-    s.set_defaults(func=cmd_demo)
+    for cmd, fn, help_ in (("demo", cmd_demo, "从零构建演示平台 / build the demo platform from nothing"),
+                           ("simulate", cmd_simulate, "模拟演示区写入核心库 / simulate the demo district")):
+        s = sub.add_parser(cmd, help=help_)
+        s.add_argument("--scale", type=float, default=1.0, help="规模 (1 = 一个县级区) / scale")
+        s.add_argument("--years", type=int, default=3, help="详细历史年数 / years of detailed history")
+        s.add_argument("--seed", type=int, default=7)
+        s.add_argument("--as-of", dest="as_of", default=None, help="截止日期 YYYY-MM-DD（默认今天）/ as-of date")
+        s.add_argument("--irregularity", type=float, default=1.0, help="违规植入率倍数 / planted-case rate")
+        if cmd == "demo":
+            s.add_argument("--no-serve", action="store_true", help="构建后不启动服务 / stop after the build")
+        s.set_defaults(func=fn)
 
     audit = sub.add_parser("audit", help="审计 / audit")
     asub = audit.add_subparsers(dest="audit_command", required=True)

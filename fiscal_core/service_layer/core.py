@@ -35,6 +35,7 @@ from . import (
     projects,
     queries,
     reference,
+    treasury,
     yearend,
 )
 from .unit_of_work import UnitOfWork
@@ -84,6 +85,9 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.RecordPerfMonitoring: performance.record_monitoring,
     c.SelfEvaluate: performance.self_evaluate,
     c.CloseYear: yearend.close_year,
+    c.RecordTreasuryIncome: treasury.record_income,
+    c.SetIncomeBudget: treasury.set_income_budget,
+    c.SetTreasuryOpening: treasury.set_opening,
 }
 
 RETRIES = 5
@@ -126,7 +130,7 @@ class Core:
         settings = settings or Settings.from_env()
         db = Database.from_settings(settings)
         if migrate_schema:
-            init_schema(db)
+            init_schema(db, kw.get("clock", wall_clock))
         return cls(db, **kw)
 
     @property
@@ -155,16 +159,21 @@ class Core:
         return self._transact(lambda uow: handler(uow, cmd))
 
     def handle_batch(self, cmds: list[c.Command]) -> list[Any]:
-        """Several commands in one transaction, each all-or-nothing in a savepoint. Returns, per command,
-        its result or the ``DomainError`` that refused it. Indicators named by the commands are locked
-        first, in ``bgt_id`` order, so concurrent batches cannot deadlock."""
+        """Several commands in one transaction, each all-or-nothing. Returns, per command, its result or
+        the ``DomainError`` that refused it. The batch is first tried without savepoints (most batches
+        refuse nothing); if anything is refused it is rolled back and redone with a savepoint per command.
+        Indicators named by the commands are locked first, in ``bgt_id`` order, so concurrent batches
+        cannot deadlock."""
         bgt_ids = sorted({b for cmd in cmds if isinstance(b := getattr(cmd, "bgt_id", None), str)})
 
-        def work(uow: UnitOfWork) -> list[Any]:
+        def work(uow: UnitOfWork, savepoints: bool) -> list[Any]:
             if self.db.is_postgres and bgt_ids:
                 uow.indicators.lock_ids(bgt_ids)
             out: list[Any] = []
             for cmd in cmds:
+                if not savepoints:
+                    out.append(HANDLERS[type(cmd)](uow, cmd))
+                    continue
                 try:
                     with uow.savepoint():
                         out.append(HANDLERS[type(cmd)](uow, cmd))
@@ -172,7 +181,10 @@ class Core:
                     out.append(e)
             return out
 
-        return self._transact(work)  # type: ignore[no-any-return]
+        try:
+            return self._transact(lambda uow: work(uow, False))  # type: ignore[no-any-return]
+        except DomainError:
+            return self._transact(lambda uow: work(uow, True))  # type: ignore[no-any-return]
 
     # -- read side -------------------------------------------------------------------------------------
     def verify_journal(self, anchors: Sequence[tuple[int, str]] = ()) -> queries.AuditReport:
@@ -204,10 +216,10 @@ class Core:
         self.db.dispose()
 
 
-def init_schema(db: Database) -> None:
+def init_schema(db: Database, clock: Callable[[], datetime] = wall_clock) -> None:
     """Migrate to the newest schema and load the code sets when their CSVs changed (journalled)."""
     migrate.upgrade(db)
-    with UnitOfWork(db, CodeSets({}), wall_clock, _uuid) as uow:
+    with UnitOfWork(db, CodeSets({}), clock, _uuid) as uow:
         checksum = migrate.sync_codesets(uow.conn)
         if checksum is not None:
             uow.record(SYSTEM, "codeset.load", "ele_code", "all", after={"checksum": checksum})

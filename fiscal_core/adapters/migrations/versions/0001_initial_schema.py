@@ -49,6 +49,15 @@ def upgrade() -> None:
     sa.Column('update_time', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('mof_div_code', 'fiscal_year', 'dept_code', name=op.f('pk_bgt_control_num'))
     )
+    op.create_table('bgt_income',
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('inc_code', sa.String(length=13), nullable=False),
+    sa.Column('budget_amt', sa.BigInteger(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('mof_div_code', 'fiscal_year', 'inc_code', name=op.f('pk_bgt_income'))
+    )
     op.create_table('bgt_round',
     sa.Column('mof_div_code', sa.String(length=9), nullable=False),
     sa.Column('fiscal_year', sa.Integer(), nullable=False),
@@ -82,6 +91,21 @@ def upgrade() -> None:
     sa.Column('gov_bgt_eco_code', sa.String(length=11), nullable=False),
     sa.PrimaryKeyConstraint('dep_bgt_eco_code', 'eco_map_kind', 'gov_bgt_eco_code', name=op.f('pk_ele_dep_gov_eco_map'))
     )
+    op.create_table('inc_treasury_income',
+    sa.Column('inc_id', sa.String(length=38), nullable=False),
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('tre_date', sa.Date(), nullable=False),
+    sa.Column('inc_code', sa.String(length=13), nullable=False),
+    sa.Column('budget_level_code', sa.String(length=1), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('src_no', sa.String(length=64), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('inc_id', name=op.f('pk_inc_treasury_income')),
+    sa.UniqueConstraint('mof_div_code', 'src_no', name='uq_inc_treasury_income_src')
+    )
+    with op.batch_alter_table('inc_treasury_income', schema=None) as batch_op:
+        batch_op.create_index('ix_inc_treasury_income_date', ['mof_div_code', 'tre_date'], unique=False)
+
     op.create_table('journal',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('occurred_at', sa.String(length=40), nullable=False),
@@ -129,6 +153,13 @@ def upgrade() -> None:
     sa.Column('mof_div_code', sa.String(length=9), nullable=False),
     sa.Column('fund_type_code', sa.String(length=10), nullable=False),
     sa.PrimaryKeyConstraint('mof_div_code', 'fund_type_code', name=op.f('pk_sys_plan_control'))
+    )
+    op.create_table('trs_opening',
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('open_date', sa.Date(), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('mof_div_code', name=op.f('pk_trs_opening'))
     )
     op.create_table('bas_agency_info',
     sa.Column('agency_code', sa.String(length=21), nullable=False),
@@ -685,6 +716,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bas_agency_info_dept_code'))
 
     op.drop_table('bas_agency_info')
+    op.drop_table('trs_opening')
     op.drop_table('sys_plan_control')
     op.drop_table('sys_meta')
     op.drop_table('sys_div_config')
@@ -694,10 +726,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_journal_object')
 
     op.drop_table('journal')
+    with op.batch_alter_table('inc_treasury_income', schema=None) as batch_op:
+        batch_op.drop_index('ix_inc_treasury_income_date')
+
+    op.drop_table('inc_treasury_income')
     op.drop_table('ele_dep_gov_eco_map')
     op.drop_table('ele_code')
     op.drop_table('bgt_year_close')
     op.drop_table('bgt_round')
+    op.drop_table('bgt_income')
     op.drop_table('bgt_control_num')
     op.drop_table('bas_person_info')
     op.drop_table('bas_mof_div')

@@ -1,0 +1,172 @@
+"""Planted irregularities (domain §4.2), at a low rate and only where the core's controls allow them.
+
+Each case is scheduled as ordinary payments (or a spending pattern) and recorded in the ground truth
+with the objects involved, so that the monitoring rules can be scored for precision and recall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..domain import commands as c
+from ..domain.errors import DomainError
+from .calendar import month_workdays
+from .people import card_no, name
+
+if TYPE_CHECKING:
+    from .engine import Ind, Simulation
+
+KEYWORDS_SANGONG = ("接待客人用餐", "宴请来访人员", "车辆维修保养", "公务车辆加油", "招待费")
+VAGUE = ("支付有关款项", "付相关费用一笔", "支付往来款项", "结算相关费用")
+
+
+def _day(sim: Simulation, year: int, month: int) -> date:
+    days = month_workdays(year, month)
+    return sim.rng.choice(days[2:-2] or days)
+
+
+def _projects(sim: Simulation, *, min_amount: int = 0, kinds: tuple[str, ...] = ("project",)) -> list[Ind]:
+    return [i for i in sim.inds.values() if i.kind in kinds and i.fund == "11" and i.amount >= min_amount
+            and not i.slow and not i.dep.startswith("303") and i.payee == "company"]
+
+
+def _pay(sim: Simulation, ind: Ind, amount: int, day: date, case: str, **kw: object) -> None:
+    from .engine import Pending
+
+    def go() -> None:
+        cmd = sim.payment(ind, amount, day, **kw)
+        sim.submit_and_review(day, [Pending(cmd, amount >= 500_000_00, case)])
+        ind.spent += amount
+    sim.later[day].append(go)
+
+
+def plant_year(sim: Simulation, year: int) -> None:
+    rng = sim.rng
+    pool = _projects(sim, min_amount=800_000_00)
+    rng.shuffle(pool)
+    take = iter(pool)
+
+    def nxt() -> Ind | None:
+        return next(take, None)
+
+    # 12 拆分采购: 3-4 payments under the 30万 limit to one supplier in a quarter, together above it
+    for _ in range(sim.n(8)):
+        ind = nxt()
+        if ind is None:
+            break
+        q = rng.randint(1, 3)
+        supplier, acct = sim.company("30201", f"split{ind.bgt_id}")
+        parts = [rng.randint(90_000, 140_000) * 100 for _ in range(rng.randint(3, 4))]
+        case = sim.plant("split_procurement", 12, {"agency_code": ind.agency, "payee": supplier,
+                                                   "quarter": f"{year}Q{q}"}, sum(parts),
+                         "同一供应商一个季度内多笔，均低于分散采购限额，合计超过")
+        for k, part in enumerate(parts):
+            _pay(sim, ind, part, _day(sim, year, (q - 1) * 3 + 1 + k % 3), case, payee_acct_name=supplier,
+                 payee_acct_no=acct, use_des=f"采购办公设备及耗材（第{k + 1}批）")
+    # 10 年底突击花钱: a project that barely spends until November, then more than half in Nov-Dec
+    for _ in range(sim.n(6)):
+        ind = nxt()
+        if ind is None:
+            break
+        ind.slow = True                                    # the schedule spends only 30 % of it
+        case = sim.plant("year_end_rush", 10, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code,
+                                               "agency_code": ind.agency}, int(ind.amount * 0.55),
+                         "11-12月支付超过项目年度指标的50%")
+        for month, share in ((11, 0.25), (12, 0.3)):
+            _pay(sim, ind, int(ind.amount * share) // 100 * 100, _day(sim, year, month), case,
+                 use_des=f"支付{ind.name}年度款项")
+    # 3 向个人账户大额转账 under a non-wage code
+    for _ in range(sim.n(8)):
+        ind = nxt()
+        if ind is None:
+            break
+        amt = rng.randint(60_000, 200_000) * 100
+        person = name(rng)
+        case = sim.plant("personal_large", 3, {"agency_code": ind.agency}, amt, "非工资福利科目向个人账户大额转账")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, payee_acct_name=person,
+             payee_acct_no=card_no(rng), fund_traobj_type_code="3", use_des=f"支付{ind.name}服务费")
+    # 1 向本单位实有资金账户划转
+    for _ in range(sim.n(6)):
+        ind = nxt()
+        if ind is None:
+            break
+        a = sim.agencies[ind.agency]
+        amt = rng.randint(50_000, 500_000) * 100
+        case = sim.plant("own_account", 1, {"agency_code": ind.agency, "payee_acct_no": a.own_acct}, amt,
+                         "零余额账户资金划入本单位实有资金账户")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, payee_acct_name=a.name,
+             payee_acct_no=a.own_acct, fund_traobj_type_code="1", use_des="划转项目资金至单位基本户")
+    # 9 三公经费隐藏在其他科目 (keywords in 摘要)
+    for _ in range(sim.n(10)):
+        ind = nxt()
+        if ind is None:
+            break
+        amt = rng.randint(1_500, 20_000) * 100
+        case = sim.plant("sangong_hidden", 9, {"agency_code": ind.agency}, amt, "三公性质支出列入其他科目")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, use_des=rng.choice(KEYWORDS_SANGONG))
+    # 6 大额提取现金
+    for _ in range(sim.n(6)):
+        ind = nxt()
+        if ind is None:
+            break
+        amt = rng.randint(20_000, 100_000) * 100
+        case = sim.plant("cash", 6, {"agency_code": ind.agency}, amt, "大额现金支票")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, set_mode_code="3",
+             use_des="提取备用金用于零星支出")
+    # 18 摘要不规范
+    for _ in range(sim.n(10)):
+        ind = nxt()
+        if ind is None:
+            break
+        amt = rng.randint(5_000, 80_000) * 100
+        case = sim.plant("generic_des", 18, {"agency_code": ind.agency}, amt, "摘要笼统，看不出用途")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, use_des=rng.choice(VAGUE))
+    # 5 工会经费支付给个人
+    unions = [i for i in sim.inds.values() if i.kind == "public" and i.dep == "30228" and i.amount >= 30_000_00]
+    rng.shuffle(unions)
+    for ind in unions[: sim.n(6)]:
+        amt = min(rng.randint(12_000, 50_000) * 100, ind.amount // 3 // 100 * 100)
+        case = sim.plant("union_person", 5, {"agency_code": ind.agency}, amt, "工会经费大额支付给个人")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(3, 11)), case, payee_acct_name=name(rng),
+             payee_acct_no=card_no(rng), fund_traobj_type_code="3", use_des="工会活动经费")
+    # 11 预算执行进度滞后: projects that spend about 30 % of their indicator by year end
+    for _ in range(sim.n(6)):
+        ind = nxt()
+        if ind is None:
+            break
+        ind.slow = True
+        sim.plant("slow_execution", 11, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code, "agency_code": ind.agency},
+                  ind.amount, "全年执行约30%")
+    # 8 三公经费超年初预算: a mid-year top-up, then spending past the 年初 budget
+    sangong = [i for i in sim.inds.values() if i.kind == "sangong" and i.dep == "30217"]
+    rng.shuffle(sangong)
+    for ind in sangong[: sim.n(4)]:
+        case = sim.plant("sangong_overspend", 8, {"agency_code": ind.agency, "bgt_id": ind.bgt_id},
+                         ind.amount // 2, "三公经费执行超过年初预算")
+        day = _day(sim, year, 9)
+
+        def top_up(i: Ind = ind, d: date = day) -> None:
+            extra = i.amount // 2 // 100 * 100
+            row = sim.core.indicator(i.bgt_id)
+            if row is None:
+                return
+            try:
+                sim.h(c.IssueIndicator(year, i.pro_code, i.agency, row["exp_func_code"], "30217", "11", extra, "3",
+                                       f"吴财预〔{year}〕追三公{sim.rng.randint(1, 99)}号", d, to_bgt_id=i.bgt_id,
+                                       actor=_budget()))
+            except DomainError:
+                return
+            i.amount += extra
+            i.target = 0.98
+        sim.later[day].append(top_up)
+        for month in (10, 11, 12):
+            _pay(sim, ind, max(1_00, ind.amount // 6 // 100 * 100), _day(sim, year, month), case,
+                 use_des="公务接待用餐（超标准批次）")
+    _ = replace
+
+
+def _budget():  # type: ignore[no-untyped-def]
+    from .engine import BUDGET
+    return BUDGET
