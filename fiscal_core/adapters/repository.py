@@ -396,8 +396,15 @@ class IndicatorRepo(Repo):
             self.raw.execute(_LEDGER_INSERT, rows[0])
         else:
             self.raw.executemany(_LEDGER_INSERT, rows)
-        for e in entries:
-            deltas = {col: getattr(e, d) for d, col in _DELTA_COLS.items() if getattr(e, d)}
+        per_ind: dict[str, dict[str, int]] = {}
+        for e in entries:            # one UPDATE per indicator, whatever the number of entries
+            acc = per_ind.setdefault(e.bgt_id, {})
+            for d, col in _DELTA_COLS.items():
+                v = getattr(e, d)
+                if v:
+                    acc[col] = acc.get(col, 0) + v
+        for bgt_id, deltas in per_ind.items():
+            deltas = {k: v for k, v in deltas.items() if v}
             if not deltas:
                 continue
             key = tuple(sorted(deltas))
@@ -405,7 +412,7 @@ class IndicatorRepo(Repo):
             if sql is None:
                 sets = ", ".join(f"{col} = {col} + :{col}" for col in key)
                 sql = self._update_cache[key] = f"UPDATE ba_bgt_info SET {sets}, update_time = :now WHERE bgt_id = :b"
-            self.raw.execute(sql, {"b": e.bgt_id, "now": now} | deltas)
+            self.raw.execute(sql, {"b": bgt_id, "now": now} | deltas)
 
     def add_adjsub(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -472,6 +479,53 @@ class PaymentRepo(Repo):
             raise NotFound("payment_not_found", "支付申请不存在", "payment application not found",
                            pay_app_id=pay_app_id)
         return _build(PaymentApplication, row, status=PayStatus(row["status"]))
+
+    def get_many(self, pay_app_ids: Iterable[str], *, lock: bool = False) -> dict[str, PaymentApplication]:
+        """Many applications in few round trips (locked in ``pay_app_id`` order on PostgreSQL)."""
+        ids = sorted(set(pay_app_ids))
+        out: dict[str, PaymentApplication] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ", ".join(f":k{j}" for j in range(len(chunk)))
+            sql = f"{PV.select} WHERE pay_app_id IN ({marks}) ORDER BY pay_app_id"
+            sql += " FOR UPDATE" if lock and self.is_postgres else ""
+            for values in self.raw.execute(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
+                row = PV.row(self.raw, values)
+                assert row is not None
+                out[row["pay_app_id"]] = _build(PaymentApplication, row, status=PayStatus(row["status"]))
+        return out
+
+    def save_many(self, apps: Sequence[PaymentApplication], now: datetime, *fields: str) -> None:
+        """Write ``status`` and the named fields of many applications in one statement."""
+        if not apps:
+            return
+        cols = ("status", *fields, "update_time")
+        rows = [{"status": a.status.value, "update_time": now, "k_id": a.pay_app_id}
+                | {f: getattr(a, f) for f in fields} for a in apps]
+        self.raw.executemany(PV.update_sql(cols, "pay_app_id = :k_id"), rows)
+
+    def bills_by_cert_nos(self, nos: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = sorted(set(nos))
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ", ".join(f":k{j}" for j in range(len(chunk)))
+            sql = f"{BILL.select} WHERE bill_type = 'pay' AND pay_cert_no IN ({marks})"
+            for values in self.raw.execute(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
+                row = BILL.row(self.raw, values)
+                assert row is not None
+                out[row["pay_cert_no"]] = row
+        return out
+
+    def add_bills(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.raw.executemany(BILL.insert, [dict.fromkeys(BILL.cols) | r for r in rows])
+
+    def update_bills(self, updates: Sequence[dict[str, Any]]) -> None:
+        """``updates``: dicts with ``pay_cert_id`` and the same set of columns to set."""
+        if updates:
+            keys = [k for k in updates[0] if k != "pay_cert_id"]
+            self.raw.executemany(BILL.update_sql(keys, "pay_cert_id = :pay_cert_id"), list(updates))
 
     def add(self, app: PaymentApplication, now: datetime) -> None:
         vals = dict(zip(_PV_ATTR_COLS, _PV_GET(app), strict=True))

@@ -267,6 +267,15 @@ class ReviewPayment(Command):
 
 
 @dataclass(frozen=True)
+class ReviewPayments(Command):
+    """Approve many applications at once (a reviewer's inbox). Returns are made one by one."""
+
+    pay_app_ids: tuple[str, ...]
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
 class ResubmitPayment(Command):
     pay_app_id: str
     actor: Actor = SYSTEM

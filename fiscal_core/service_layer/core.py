@@ -60,6 +60,7 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.ReducePlan: payments.reduce_plan,
     c.SubmitPayment: payments.submit_payment,
     c.ReviewPayment: payments.review_payment,
+    c.ReviewPayments: payments.review_payments,
     c.ResubmitPayment: payments.resubmit_payment,
     c.VoidPayment: payments.void_payment,
     c.IssueVouchers: payments.issue_vouchers,

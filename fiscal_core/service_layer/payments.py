@@ -254,7 +254,10 @@ def _locked(uow: UnitOfWork, pay_app_id: str) -> tuple[PaymentApplication, Indic
 
 
 def review_payment(uow: UnitOfWork, cmd: c.ReviewPayment) -> str:
-    app, ind = _locked(uow, cmd.pay_app_id)
+    if cmd.action == "approve":     # no money moves: the application's own lock is enough
+        app = uow.payments.get(cmd.pay_app_id, lock=True)
+    else:
+        app, ind = _locked(uow, cmd.pay_app_id)
     before = app.status
     new = review(app, cmd.actor, cmd.action, cmd.opinion, fin_review_threshold(uow, app.mof_div_code))
     if new == PayStatus.RETURNED:
@@ -315,20 +318,60 @@ def _batch(uow: UnitOfWork, items: Iterable[Any], key: Callable[[Any], str],
     return result
 
 
-def issue_vouchers(uow: UnitOfWork, cmd: c.IssueVouchers) -> BatchResult:
-    """生成支付凭证 and send to the agent bank. No money moves, so no indicator lock is needed."""
-    authorize(cmd.actor, TREASURY, action="payment.issue_voucher")
+def _reject(result: BatchResult, item: str, e: DomainError) -> None:
+    result.rejected.append(Rejection(item, e.rule, e.message))
 
-    def one(pay_app_id: str) -> None:
-        app = uow.payments.get(pay_app_id, lock=True)
-        app.require_status({PayStatus.APPROVED}, "issue_voucher")
-        if cmd.vou_date < app.create_date:
-            raise ValidationError("vou_date", "凭证日期早于申请日期", "voucher dated before the application",
-                                  field="vou_date", vou_date=cmd.vou_date, create_date=app.create_date)
+
+def review_payments(uow: UnitOfWork, cmd: c.ReviewPayments) -> BatchResult:
+    """单位/财政审核通过, many at once (a reviewer's inbox): each application checked on its own, the
+    ones that pass written together. Returns go one by one (they move money back)."""
+    apps = uow.payments.get_many(cmd.pay_app_ids, lock=True)
+    thresholds: dict[str, int] = {}
+    result, changed = BatchResult(), []
+    for pay_app_id in dict.fromkeys(cmd.pay_app_ids):
+        app = apps.get(pay_app_id)
+        try:
+            if app is None:
+                raise StateError("payment_not_found", "支付申请不存在", "payment application not found",
+                                 pay_app_id=pay_app_id)
+            if app.mof_div_code not in thresholds:
+                thresholds[app.mof_div_code] = fin_review_threshold(uow, app.mof_div_code)
+            new = review(app, cmd.actor, "approve", cmd.opinion, thresholds[app.mof_div_code])
+        except DomainError as e:
+            _reject(result, pay_app_id, e)
+            continue
+        before, app.status = app.status, new
+        changed.append(app)
+        result.accepted.append(pay_app_id)
+        uow.record(cmd.actor, "payment.approve", "pay_voucher", app.pay_app_id, before={"status": before.value},
+                   after={"status": new.value}, opinion=cmd.opinion)
+    uow.payments.save_many(changed, uow.now_naive())
+    return result
+
+
+def issue_vouchers(uow: UnitOfWork, cmd: c.IssueVouchers) -> BatchResult:
+    """生成支付凭证 and send them to the agent bank, for many applications at once. No money moves, so
+    no indicator lock is needed; each application is checked on its own and the rest go through."""
+    authorize(cmd.actor, TREASURY, action="payment.issue_voucher")
+    apps = uow.payments.get_many(cmd.pay_app_ids, lock=True)
+    result, changed, bills = BatchResult(), [], []
+    now = uow.now_naive()
+    for pay_app_id in sorted(set(cmd.pay_app_ids)):
+        app = apps.get(pay_app_id)
+        try:
+            if app is None:
+                raise StateError("payment_not_found", "支付申请不存在", "payment application not found",
+                                 pay_app_id=pay_app_id)
+            app.require_status({PayStatus.APPROVED}, "issue_voucher")
+            if cmd.vou_date < app.create_date:
+                raise ValidationError("vou_date", "凭证日期早于申请日期", "voucher dated before the application",
+                                      field="vou_date", vou_date=cmd.vou_date, create_date=app.create_date)
+        except DomainError as e:
+            _reject(result, pay_app_id, e)
+            continue
         seq = uow.counters.next(f"pay_cert_no:{app.mof_div_code}:{app.fiscal_year}")
         cert_id, cert_no = uow.new_id(), f"PZ{app.fiscal_year}{seq:08d}"
-        now = uow.now_naive()
-        uow.payments.add_bill({
+        bills.append({
             "pay_cert_id": cert_id, "pay_cert_no": cert_no, "mof_div_code": app.mof_div_code,
             "fiscal_year": app.fiscal_year, "bill_type": "pay", "pay_app_id": app.pay_app_id,
             "ori_pay_cert_id": None, "vou_date": cmd.vou_date, "pay_amt": app.pay_app_amt, "xpay_amt": 0,
@@ -336,65 +379,73 @@ def issue_vouchers(uow: UnitOfWork, cmd: c.IssueVouchers) -> BatchResult:
             "payee_acct_no": app.payee_acct_no, "payee_acct_bank_name": app.payee_acct_bank_name,
             "abstract": app.use_des, "status": "sent", "create_time": now, "update_time": now})
         app.status, app.pay_cert_id = PayStatus.VOUCHER_ISSUED, cert_id
-        uow.payments.save(app, now)
+        changed.append(app)
+        result.accepted.append(pay_app_id)
         uow.record(cmd.actor, "payment.voucher", "pay_voucher", app.pay_app_id, before={"status": "approved"},
                    after={"status": app.status.value, "pay_cert_no": cert_no, "pay_cert_id": cert_id})
-
-    return _batch(uow, sorted(set(cmd.pay_app_ids)), lambda i: i, one)
+    uow.payments.add_bills(bills)
+    uow.payments.save_many(changed, now, "pay_cert_id")
+    return result
 
 
 def confirm_bank_receipts(uow: UnitOfWork, cmd: c.ConfirmBankReceipts) -> BatchResult:
-    """A bank receipt file: each line pays (or fails) one voucher; lines that do not match are rejected."""
+    """A bank receipt file: each line pays (or fails) one voucher; lines that do not match are rejected
+    and the rest are booked together."""
     authorize(cmd.actor, BANK_SIDE, action="payment.bank_receipt")
-    bills = {r.pay_cert_no: uow.payments.bill_by_cert_no(None, r.pay_cert_no) for r in cmd.receipts}
-    app_ids = {no: b["pay_app_id"] for no, b in bills.items() if b}
-    bgt_ids = {no: uow.payments.get(a).bgt_id for no, a in app_ids.items()}
-    inds = uow.indicators.lock_many(bgt_ids.values())
-
-    def one(r: c.BankReceipt) -> None:
+    bills = uow.payments.bills_by_cert_nos(r.pay_cert_no for r in cmd.receipts)
+    pre = uow.payments.get_many(b["pay_app_id"] for b in bills.values())
+    inds = uow.indicators.lock_many(a.bgt_id for a in pre.values())      # lock order: indicators first
+    apps = uow.payments.get_many(pre, lock=True)
+    result, entries, changed, bill_updates = BatchResult(), [], {}, []
+    now = uow.now_naive()
+    for r in cmd.receipts:
         bill = bills.get(r.pay_cert_no)
-        if bill is None:
-            raise StateError("voucher_not_found", "回单对应的支付凭证不存在", "no voucher for this receipt",
-                             pay_cert_no=r.pay_cert_no)
-        app = uow.payments.get(bill["pay_app_id"], lock=True)
-        if app.status in EXECUTED and bill["agent_business_no"] == r.agent_business_no:
-            raise StateError("receipt_duplicate", "重复的银行回单（已入账）", "duplicate receipt (already booked)",
-                             pay_cert_no=r.pay_cert_no, agent_business_no=r.agent_business_no)
-        app.require_status({PayStatus.VOUCHER_ISSUED}, "bank_receipt")
-        ind = inds[app.bgt_id]
-        now = uow.now_naive()
-        if r.ok:
-            if r.xpay_amt != bill["pay_amt"]:
-                raise ControlViolation("receipt_amount", "回单实付金额与凭证金额不符", "paid amount differs from voucher",
-                                       pay_cert_no=r.pay_cert_no, voucher=yuan(bill["pay_amt"]),
-                                       paid=yuan(r.xpay_amt))
-            if r.xpay_date < bill["vou_date"]:
-                raise ValidationError("xpay_date", "支付日期早于凭证日期", "paid before the voucher date",
-                                      field="xpay_date", xpay_date=r.xpay_date, vou_date=bill["vou_date"])
-            require(r.agent_business_no, "agent_business_no")
-            uow.indicators.post([ind.pay(r.xpay_amt, app.pay_app_id)], now)
-            app.status, app.xpay_amt = PayStatus.PAID, r.xpay_amt
-            uow.payments.update_bill(bill["pay_cert_id"], xpay_amt=r.xpay_amt, xpay_date=r.xpay_date,
-                                     agent_business_no=r.agent_business_no, status="paid", update_time=now)
-        else:
-            _release(uow, app, ind, "BANK_RETURN")
-            app.status = PayStatus.BANK_RETURNED
-            uow.payments.update_bill(bill["pay_cert_id"], status="failed", receipt_add_word=r.reason[:200],
-                                     update_time=now)
-        uow.payments.save(app, now)
+        try:
+            if bill is None:
+                raise StateError("voucher_not_found", "回单对应的支付凭证不存在", "no voucher for this receipt",
+                                 pay_cert_no=r.pay_cert_no)
+            app = apps[bill["pay_app_id"]]
+            if app.status in EXECUTED and bill["agent_business_no"] == r.agent_business_no:
+                raise StateError("receipt_duplicate", "重复的银行回单（已入账）", "duplicate receipt (already booked)",
+                                 pay_cert_no=r.pay_cert_no, agent_business_no=r.agent_business_no)
+            app.require_status({PayStatus.VOUCHER_ISSUED}, "bank_receipt")
+            ind = inds[app.bgt_id]
+            if r.ok:
+                if r.xpay_amt != bill["pay_amt"]:
+                    raise ControlViolation("receipt_amount", "回单实付金额与凭证金额不符", "paid amount differs from voucher",
+                                           pay_cert_no=r.pay_cert_no, voucher=yuan(bill["pay_amt"]),
+                                           paid=yuan(r.xpay_amt))
+                if r.xpay_date < bill["vou_date"]:
+                    raise ValidationError("xpay_date", "支付日期早于凭证日期", "paid before the voucher date",
+                                          field="xpay_date", xpay_date=r.xpay_date, vou_date=bill["vou_date"])
+                require(r.agent_business_no, "agent_business_no")
+                entries.append(ind.pay(r.xpay_amt, app.pay_app_id))      # in memory; written below
+                app.status, app.xpay_amt = PayStatus.PAID, r.xpay_amt
+                bill.update(xpay_amt=r.xpay_amt, xpay_date=r.xpay_date, agent_business_no=r.agent_business_no,
+                            status="paid")
+                bill_updates.append({"pay_cert_id": bill["pay_cert_id"], "xpay_amt": r.xpay_amt,
+                                     "xpay_date": r.xpay_date, "agent_business_no": r.agent_business_no,
+                                     "status": "paid", "receipt_add_word": None, "update_time": now})
+            else:
+                _release(uow, app, ind, "BANK_RETURN")                   # rare: written at once
+                app.status = PayStatus.BANK_RETURNED
+                bill_updates.append({"pay_cert_id": bill["pay_cert_id"], "xpay_amt": 0, "xpay_date": None,
+                                     "agent_business_no": r.agent_business_no or None, "status": "failed",
+                                     "receipt_add_word": r.reason[:200], "update_time": now})
+        except DomainError as e:
+            _reject(result, r.pay_cert_no, e)
+            continue
+        changed[app.pay_app_id] = app
+        result.accepted.append(r.pay_cert_no)
         uow.record(cmd.actor, "payment.paid" if r.ok else "payment.bank_failed", "pay_voucher", app.pay_app_id,
                    before={"status": "voucher_issued"},
                    after={"status": app.status.value, "xpay_amt": app.xpay_amt, "xpay_date": r.xpay_date,
                           "agent_business_no": r.agent_business_no, "file": cmd.file_name},
                    opinion=r.reason)
-
-    def reload(r: c.BankReceipt) -> None:
-        # the savepoint rolled the row back; the in-memory indicator must follow
-        bgt_id = bgt_ids.get(r.pay_cert_no)
-        if bgt_id:
-            inds[bgt_id] = uow.indicators.get(bgt_id, lock=True)
-
-    return _batch(uow, cmd.receipts, lambda r: r.pay_cert_no, one, reload)
+    uow.indicators.post(entries, now)
+    uow.payments.save_many(list(changed.values()), now, "xpay_amt")
+    uow.payments.update_bills(bill_updates)
+    return result
 
 
 def clear_day(uow: UnitOfWork, cmd: c.ClearDay) -> BatchResult:
@@ -405,39 +456,45 @@ def clear_day(uow: UnitOfWork, cmd: c.ClearDay) -> BatchResult:
     if uow.payments.clearing_exists(cmd.pay_cert_sum_no):
         raise StateError("clearing_duplicate", "汇总清算单号重复（该批已清算）", "clearing batch already processed",
                          pay_cert_sum_no=cmd.pay_cert_sum_no)
-    total = 0
-
-    def one(item: c.ClearingItem) -> None:
-        nonlocal total
-        bill = uow.payments.bill_by_cert_no(None, item.pay_cert_no, lock=True)
-        if bill is None:
-            raise StateError("voucher_not_found", "清算明细对应的支付凭证不存在", "no voucher for this item",
-                             pay_cert_no=item.pay_cert_no)
-        app = uow.payments.get(bill["pay_app_id"], lock=True)
-        app.require_status({PayStatus.PAID}, "clear")
-        if item.pay_amt != bill["xpay_amt"]:
-            raise ControlViolation("clearing_amount", "清算金额与实付金额不符", "clearing amount differs from paid",
-                                   pay_cert_no=item.pay_cert_no, paid=yuan(bill["xpay_amt"]),
-                                   clearing=yuan(item.pay_amt))
-        if cmd.act_lqd_date < bill["xpay_date"]:
-            raise ValidationError("act_lqd_date", "清算日期早于支付日期", "cleared before payment",
-                                  field="act_lqd_date", act_lqd_date=cmd.act_lqd_date, xpay_date=bill["xpay_date"])
-        now = uow.now_naive()
-        uow.payments.update_bill(bill["pay_cert_id"], pay_cert_sum_no=cmd.pay_cert_sum_no,
-                                 lqd_cert_no=cmd.lqd_cert_no, act_lqd_date=cmd.act_lqd_date, status="cleared",
-                                 update_time=now)
+    bills = uow.payments.bills_by_cert_nos(i.pay_cert_no for i in cmd.items)
+    apps = uow.payments.get_many((b["pay_app_id"] for b in bills.values()), lock=True)
+    result, changed, bill_updates, total = BatchResult(), [], [], 0
+    now = uow.now_naive()
+    for item in cmd.items:
+        bill = bills.get(item.pay_cert_no)
+        try:
+            if bill is None:
+                raise StateError("voucher_not_found", "清算明细对应的支付凭证不存在", "no voucher for this item",
+                                 pay_cert_no=item.pay_cert_no)
+            app = apps[bill["pay_app_id"]]
+            app.require_status({PayStatus.PAID}, "clear")
+            if item.pay_amt != bill["xpay_amt"]:
+                raise ControlViolation("clearing_amount", "清算金额与实付金额不符", "clearing amount differs from paid",
+                                       pay_cert_no=item.pay_cert_no, paid=yuan(bill["xpay_amt"]),
+                                       clearing=yuan(item.pay_amt))
+            if cmd.act_lqd_date < bill["xpay_date"]:
+                raise ValidationError("act_lqd_date", "清算日期早于支付日期", "cleared before payment",
+                                      field="act_lqd_date", act_lqd_date=cmd.act_lqd_date,
+                                      xpay_date=bill["xpay_date"])
+        except DomainError as e:
+            _reject(result, item.pay_cert_no, e)
+            continue
         app.status = PayStatus.CLEARED
-        uow.payments.save(app, now)
+        changed.append(app)
+        bill_updates.append({"pay_cert_id": bill["pay_cert_id"], "pay_cert_sum_no": cmd.pay_cert_sum_no,
+                             "lqd_cert_no": cmd.lqd_cert_no, "act_lqd_date": cmd.act_lqd_date, "status": "cleared",
+                             "update_time": now})
         total += item.pay_amt
+        result.accepted.append(item.pay_cert_no)
         uow.record(cmd.actor, "payment.cleared", "pay_voucher", app.pay_app_id, before={"status": "paid"},
                    after={"status": "cleared", "pay_cert_sum_no": cmd.pay_cert_sum_no,
                           "lqd_cert_no": cmd.lqd_cert_no, "act_lqd_date": cmd.act_lqd_date})
-
-    result = _batch(uow, cmd.items, lambda i: i.pay_cert_no, one)
+    uow.payments.save_many(changed, now)
+    uow.payments.update_bills(bill_updates)
     if result.accepted:
         uow.payments.add_clearing({"pay_cert_sum_no": cmd.pay_cert_sum_no, "lqd_cert_no": cmd.lqd_cert_no,
                                    "act_lqd_date": cmd.act_lqd_date, "item_count": len(result.accepted),
-                                   "total_amt": total, "create_time": uow.now_naive()})
+                                   "total_amt": total, "create_time": now})
         uow.record(cmd.actor, "payment.clearing_batch", "pay_clearing", cmd.pay_cert_sum_no,
                    after={"items": len(result.accepted), "total_amt": total,
                           "rejected": len(result.rejected), "act_lqd_date": cmd.act_lqd_date})

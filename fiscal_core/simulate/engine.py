@@ -678,19 +678,20 @@ class Simulation:
                     if case["case_id"] == p.case:
                         case["objects"].setdefault("pay_app_ids", []).append(r.pay_app_id)
         self.stats["payments"] += len(ok)
-        reviews: list[c.Command] = []
         returned: list[tuple[Pending, Any]] = []
+        by_leader: dict[str, list[str]] = defaultdict(list)
         for p, r in ok:
             if self.rng.random() < 0.01 and not p.case:
-                reviews.append(c.ReviewPayment(r.pay_app_id, "return", "附件不全，请补充后重新提交",
-                                               actor=self.leader(p.cmd.agency_code)))
+                self.h(c.ReviewPayment(r.pay_app_id, "return", "附件不全，请补充后重新提交",
+                                       actor=self.leader(p.cmd.agency_code)))
                 returned.append((p, r))
             else:
-                reviews.append(c.ReviewPayment(r.pay_app_id, "approve", "同意", actor=self.leader(p.cmd.agency_code)))
-        self.batch(reviews)
-        big = [c.ReviewPayment(r.pay_app_id, "approve", "同意", actor=TREASURY) for p, r in ok
-               if p.cmd.pay_app_amt >= 500_000_00 and (p, r) not in returned]
-        self.batch(big)
+                by_leader[p.cmd.agency_code].append(r.pay_app_id)
+        self.batch([c.ReviewPayments(tuple(ids), "同意", actor=self.leader(a)) for a, ids in by_leader.items()],
+                   chunk=50)
+        big = tuple(r.pay_app_id for p, r in ok if p.cmd.pay_app_amt >= 500_000_00 and (p, r) not in returned)
+        if big:
+            self.h(c.ReviewPayments(big, "同意", actor=TREASURY))
         for _p, r in returned:
             if self.rng.random() < 0.6:
                 self.later[next_workday(d)].append(lambda app=r.pay_app_id: self.resubmit(app))
@@ -762,13 +763,14 @@ class Simulation:
         for r in res:
             if isinstance(r, DomainError):
                 self.stats[f"payroll_refused:{r.rule}"] += 1
-        reviews = [c.ReviewPayment(r.pay_app_id, "approve", "同意", actor=self.leader(a.code))
+        reviews = [c.ReviewPayments((r.pay_app_id,), "同意", actor=self.leader(a.code))
                    for a, r in zip(self.agencies.values(), res, strict=True) if not isinstance(r, DomainError)]
         self.batch(reviews)
         with self.core.db.read() as conn:
-            big = [row[0] for row in conn.execute(text(
-                "SELECT pay_app_id FROM pay_voucher WHERE status = 'fin_review' AND create_date = :d"), {"d": day})]
-        self.batch([c.ReviewPayment(b, "approve", "同意", actor=TREASURY) for b in big])
+            big = tuple(row[0] for row in conn.execute(text(
+                "SELECT pay_app_id FROM pay_voucher WHERE status = 'fin_review' AND create_date = :d"), {"d": day}))
+        if big:
+            self.h(c.ReviewPayments(big, "同意", actor=TREASURY))
         if ok:
             self.h(c.IssueVouchers(tuple(r.pay_app_id for r in ok), day, actor=TREASURY))
             self.pending_receipts.append((day.isoformat(), len(ok)))
