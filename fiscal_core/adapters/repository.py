@@ -35,8 +35,13 @@ LINE = RawTable(t.bgt_pm_annual)
 T = TypeVar("T")
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _build(cls: type[T], row: Any, **extra: Any) -> T:
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     kwargs = {k: v for k, v in row.items() if k in names}
     kwargs.update(extra)
     return cls(**kwargs)

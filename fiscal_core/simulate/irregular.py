@@ -36,8 +36,7 @@ def _pay(sim: Simulation, ind: Ind, amount: int, day: date, case: str, **kw: obj
     from .engine import Pending
 
     def go() -> None:
-        cmd = sim.payment(ind, amount, day, **kw)
-        sim.submit_and_review(day, [Pending(cmd, amount >= 500_000_00, case)])
+        sim.enqueue(day, Pending(sim.payment(ind, amount, day, **kw), amount >= 500_000_00, case))
         ind.spent += amount
     sim.later[day].append(go)
 
@@ -142,12 +141,12 @@ def plant_year(sim: Simulation, year: int) -> None:
     # 8 三公经费超年初预算: a mid-year top-up, then spending past the 年初 budget
     sangong = [i for i in sim.inds.values() if i.kind == "sangong" and i.dep == "30217"]
     rng.shuffle(sangong)
-    for ind in sangong[: sim.n(4)]:
-        case = sim.plant("sangong_overspend", 8, {"agency_code": ind.agency, "bgt_id": ind.bgt_id},
-                         ind.amount // 2, "三公经费执行超过年初预算")
+    for sg in sangong[: sim.n(4)]:
+        case = sim.plant("sangong_overspend", 8, {"agency_code": sg.agency, "bgt_id": sg.bgt_id},
+                         sg.amount // 2, "三公经费执行超过年初预算")
         day = _day(sim, year, 9)
 
-        def top_up(i: Ind = ind, d: date = day) -> None:
+        def top_up(i: Ind = sg, d: date = day) -> None:
             extra = i.amount // 2 // 100 * 100
             row = sim.core.indicator(i.bgt_id)
             if row is None:
@@ -162,7 +161,7 @@ def plant_year(sim: Simulation, year: int) -> None:
             i.target = 0.98
         sim.later[day].append(top_up)
         for month in (10, 11, 12):
-            _pay(sim, ind, max(1_00, ind.amount // 6 // 100 * 100), _day(sim, year, month), case,
+            _pay(sim, sg, max(1_00, sg.amount // 6 // 100 * 100), _day(sim, year, month), case,
                  use_des="公务接待用餐（超标准批次）")
     _ = replace
 
