@@ -78,3 +78,19 @@ def render(p: dict[str, Any]) -> str:
     if p["payroll_months"]:
         lines.append("  工资统发月份数：" + "，".join(f"{y} {n}" for y, n in sorted(p["payroll_months"].items())))
     return "\n".join(lines)
+
+
+def core_checksum(core: Core) -> str:
+    """sha256 over every core table's rows in primary-key order: equal checksums, identical data."""
+    import hashlib
+
+    from ..adapters.tables import metadata
+
+    h = hashlib.sha256()
+    with core.db.read() as conn:
+        for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
+            order = ", ".join(c.name for c in table.primary_key.columns)
+            h.update(table.name.encode())
+            for row in conn.execute(text(f"SELECT * FROM {table.name} ORDER BY {order}")):
+                h.update(repr(tuple(row)).encode())
+    return h.hexdigest()

@@ -1,0 +1,117 @@
+"""``fiscal simulate`` at scale 0.01: plausible, traceable, deterministic, and only what the controls allow."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from fiscal_core.config import Settings
+from fiscal_core.service_layer.core import Core
+from fiscal_core.simulate import SimConfig, simulate
+from fiscal_core.simulate.profile import core_checksum
+
+
+def _run(home: Path, **kw) -> tuple:  # type: ignore[no-untyped-def]
+    settings = Settings(home=home, core_url=f"sqlite:///{home / 'core.sqlite3'}")
+    res = simulate(settings, SimConfig(scale=0.01, seed=kw.pop("seed", 7), **kw), log=lambda m: None)
+    return res, settings
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):  # type: ignore[no-untyped-def]
+    home = tmp_path_factory.mktemp("district")
+    res, settings = _run(home, years=2, as_of=date(2025, 12, 31))
+    core = Core.open(settings, migrate_schema=False)
+    yield res, settings, core
+    core.close()
+
+
+def test_the_run_leaves_a_verified_journal_and_holding_identities(district) -> None:  # type: ignore[no-untyped-def]
+    res, _, core = district
+    assert res.journal_ok and res.ledger_violations == 0
+    assert core.verify_journal().ok and core.check_ledger() == []
+
+
+def test_size_is_that_of_a_hundredth_of_the_district(district) -> None:  # type: ignore[no-untyped-def]
+    p = district[0].profile
+    assert 5 <= p["agencies"] <= 30 and p["departments"] >= 3
+    assert 50 <= p["working_staff"] <= 120                       # ≈ 7,500 × 0.01
+    for year in (2024, 2025):
+        assert p["payments_by_year"][year][0] > 1_000
+        n, budget = p["indicators_by_year"][year]
+        paid = p["payments_by_year"][year][1]
+        assert 0.8 < paid / budget <= 1.0, year                   # most of the budget is spent, never more
+
+
+def test_seasonality_of_spending_and_revenue(district) -> None:  # type: ignore[no-untyped-def]
+    p = district[0].profile
+    months = p["monthly_paid"]
+    assert len(months) == 12
+    average = sum(months.values()) / 12
+    assert months[12] > 1.3 * average                             # the year-end surge
+    assert months[2] < average                                    # Spring Festival is quiet
+    assert p["payroll_months"][2024] == 12 and p["payroll_months"][2025] == 12
+    cit = p["vat_monthly"]                                        # corporate income tax: quarterly + May
+    assert min(cit[1], cit[4], cit[5], cit[7], cit[10]) > 2 * max(cit[2], cit[3], cit[6], cit[8])
+
+
+def test_ten_years_of_monthly_revenue_for_forecasting(district) -> None:  # type: ignore[no-untyped-def]
+    core = district[2]
+    with core.db.read() as conn:
+        years = [int(r[0]) for r in conn.execute(text(
+            "SELECT DISTINCT CAST(strftime('%Y', tre_date) AS INTEGER) FROM inc_treasury_income ORDER BY 1"))]
+    assert years[0] <= 2016 and years[-1] == 2025 and len(years) >= 10
+
+
+def test_every_payment_traces_back_to_a_library_project(district) -> None:  # type: ignore[no-untyped-def]
+    core = district[2]
+    with core.db.read() as conn:
+        app = conn.execute(text("SELECT pay_app_id FROM pay_voucher WHERE status = 'cleared' "
+                                "ORDER BY pay_app_no LIMIT 1")).scalar_one()
+        orphans = conn.execute(text(
+            "SELECT COUNT(*) FROM pay_voucher v LEFT JOIN ba_bgt_info i ON i.bgt_id = v.bgt_id "
+            "LEFT JOIN pm_project p ON p.pro_code = i.pro_code WHERE p.pro_code IS NULL")).scalar_one()
+    tr = core.trace_payment(app)
+    assert tr is not None and tr["projects"] and tr["indicators"] and tr["vouchers"][0]["act_lqd_date"]
+    assert orphans == 0
+
+
+def test_ground_truth_and_exchange_files(district) -> None:  # type: ignore[no-untyped-def]
+    res, settings, _ = district
+    with open(settings.home / "simulation" / "ground_truth.csv", encoding="utf-8") as fh:
+        cases = list(csv.DictReader(fh))
+    assert len(cases) == res.ground_truth_cases > 0
+    kinds = {c["kind"] for c in cases}
+    assert {"split_procurement", "personal_large", "own_account", "cash", "generic_des"} <= kinds
+    paid = [c for c in cases if json.loads(c["objects"]).get("pay_app_ids")]
+    assert paid, "planted payments are identified by their applications"
+    inbox = settings.home / "exchange" / "inbox"
+    tax = sorted(inbox.glob("tax_revenue_*.csv"))
+    assert tax and "增值税" in tax[0].read_bytes().decode("gbk")
+    with pytest.raises(UnicodeDecodeError):
+        tax[0].read_bytes().decode("utf-8")                       # really GBK, as such exports are
+    receipts = sorted(inbox.glob("bank_receipt_*.csv"))
+    assert receipts and receipts[0].read_text(encoding="utf-8").startswith("pay_cert_no,")
+    [roster] = inbox.glob("hr_roster_*.xlsx")
+    rows = list(load_workbook(roster, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("姓名", "身份证号") and len(rows) > 50
+
+
+def test_same_seed_same_district(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sums = []
+    for run in ("a", "b"):
+        _, settings = _run(tmp_path / run, years=1, as_of=date(2025, 3, 31))
+        core = Core.open(settings, migrate_schema=False)
+        sums.append(core_checksum(core))
+        core.close()
+    assert sums[0] == sums[1]
+    _, settings = _run(tmp_path / "c", years=1, as_of=date(2025, 3, 31), seed=8)
+    core = Core.open(settings, migrate_schema=False)
+    assert core_checksum(core) != sums[0]
+    core.close()
