@@ -28,7 +28,7 @@ test: setup postgres
 
 lint: setup
 	.venv/bin/ruff check .
-	.venv/bin/mypy fiscal_core
+	.venv/bin/mypy fiscal_core benchmarks
 
 bench: setup postgres
 	$(PY) -m benchmarks.core_payments

@@ -159,7 +159,7 @@ class Core:
         handler = HANDLERS[type(cmd)]
         return self._transact(lambda uow: handler(uow, cmd))
 
-    def handle_batch(self, cmds: list[c.Command]) -> list[Any]:
+    def handle_batch(self, cmds: Sequence[c.Command]) -> list[Any]:
         """Several commands in one transaction, each all-or-nothing. Returns, per command, its result or
         the ``DomainError`` that refused it. The batch is first tried without savepoints (most batches
         refuse nothing); if anything is refused it is rolled back and redone with a savepoint per command.

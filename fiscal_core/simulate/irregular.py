@@ -6,7 +6,7 @@ with the objects involved, so that the monitoring rules can be scored for precis
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,8 @@ def _pay(sim: Simulation, ind: Ind, amount: int, day: date, case: str, **kw: obj
 
 
 def plant_year(sim: Simulation, year: int) -> None:
+    from .engine import BUDGET  # engine imports this module; import its names at run time
+
     rng = sim.rng
     pool = _projects(sim, min_amount=800_000_00)
     rng.shuffle(pool)
@@ -76,52 +78,33 @@ def plant_year(sim: Simulation, year: int) -> None:
         for month, share in ((11, 0.25), (12, 0.3)):
             _pay(sim, ind, int(ind.amount * share) // 100 * 100, _day(sim, year, month), case,
                  use_des=f"支付{ind.name}年度款项")
-    # 3 向个人账户大额转账 under a non-wage code
-    for _ in range(sim.n(8)):
-        ind = nxt()
-        if ind is None:
-            break
-        amt = rng.randint(60_000, 200_000) * 100
-        person = name(rng)
-        case = sim.plant("personal_large", 3, {"agency_code": ind.agency}, amt, "非工资福利科目向个人账户大额转账")
-        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, payee_acct_name=person,
-             payee_acct_no=card_no(rng), fund_traobj_type_code="3", use_des=f"支付{ind.name}服务费")
-    # 1 向本单位实有资金账户划转
-    for _ in range(sim.n(6)):
-        ind = nxt()
-        if ind is None:
-            break
-        a = sim.agencies[ind.agency]
-        amt = rng.randint(50_000, 500_000) * 100
-        case = sim.plant("own_account", 1, {"agency_code": ind.agency, "payee_acct_no": a.own_acct}, amt,
-                         "零余额账户资金划入本单位实有资金账户")
-        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, payee_acct_name=a.name,
-             payee_acct_no=a.own_acct, fund_traobj_type_code="1", use_des="划转项目资金至单位基本户")
-    # 9 三公经费隐藏在其他科目 (keywords in 摘要)
-    for _ in range(sim.n(10)):
-        ind = nxt()
-        if ind is None:
-            break
-        amt = rng.randint(1_500, 20_000) * 100
-        case = sim.plant("sangong_hidden", 9, {"agency_code": ind.agency}, amt, "三公性质支出列入其他科目")
-        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, use_des=rng.choice(KEYWORDS_SANGONG))
-    # 6 大额提取现金
-    for _ in range(sim.n(6)):
-        ind = nxt()
-        if ind is None:
-            break
-        amt = rng.randint(20_000, 100_000) * 100
-        case = sim.plant("cash", 6, {"agency_code": ind.agency}, amt, "大额现金支票")
-        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, set_mode_code="3",
-             use_des="提取备用金用于零星支出")
-    # 18 摘要不规范
-    for _ in range(sim.n(10)):
-        ind = nxt()
-        if ind is None:
-            break
-        amt = rng.randint(5_000, 80_000) * 100
-        case = sim.plant("generic_des", 18, {"agency_code": ind.agency}, amt, "摘要笼统，看不出用途")
-        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, use_des=rng.choice(VAGUE))
+    # single payments that break a rule: (kind, rule, cases at scale 1, amount range in yuan, note, how)
+    singles: list[tuple[str, int, float, tuple[int, int], str, Callable[[Ind], dict[str, object]]]] = [
+        ("personal_large", 3, 8, (60_000, 200_000), "非工资福利科目向个人账户大额转账",
+         lambda ind: {"payee_acct_name": name(rng), "payee_acct_no": card_no(rng), "fund_traobj_type_code": "3",
+                      "use_des": f"支付{ind.name}服务费"}),
+        ("own_account", 1, 6, (50_000, 500_000), "零余额账户资金划入本单位实有资金账户",
+         lambda ind: {"payee_acct_name": sim.agencies[ind.agency].name,
+                      "payee_acct_no": sim.agencies[ind.agency].own_acct, "fund_traobj_type_code": "1",
+                      "use_des": "划转项目资金至单位基本户"}),
+        ("sangong_hidden", 9, 10, (1_500, 20_000), "三公性质支出列入其他科目",
+         lambda ind: {"use_des": rng.choice(KEYWORDS_SANGONG)}),
+        ("cash", 6, 6, (20_000, 100_000), "大额现金支票",
+         lambda ind: {"set_mode_code": "3", "use_des": "提取备用金用于零星支出"}),
+        ("generic_des", 18, 10, (5_000, 80_000), "摘要笼统，看不出用途", lambda ind: {"use_des": rng.choice(VAGUE)}),
+    ]
+    for kind, rule, per_year, (lo, hi), note, how in singles:
+        for _ in range(sim.n(per_year)):
+            ind = nxt()
+            if ind is None:
+                break
+            amt = rng.randint(lo, hi) * 100
+            kw = how(ind)
+            objects: dict[str, object] = {"agency_code": ind.agency}
+            if kind == "own_account":
+                objects["payee_acct_no"] = kw["payee_acct_no"]
+            case = sim.plant(kind, rule, objects, amt, note)
+            _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, **kw)
     # 5 工会经费支付给个人
     unions = [i for i in sim.inds.values() if i.kind == "public" and i.dep == "30228" and i.amount >= 30_000_00]
     rng.shuffle(unions)
@@ -154,7 +137,7 @@ def plant_year(sim: Simulation, year: int) -> None:
             try:
                 sim.h(c.IssueIndicator(year, i.pro_code, i.agency, row["exp_func_code"], "30217", "11", extra, "3",
                                        f"吴财预〔{year}〕追三公{sim.rng.randint(1, 99)}号", d, to_bgt_id=i.bgt_id,
-                                       actor=_budget()))
+                                       actor=BUDGET))
             except DomainError:
                 return
             i.amount += extra
@@ -163,9 +146,4 @@ def plant_year(sim: Simulation, year: int) -> None:
         for month in (10, 11, 12):
             _pay(sim, sg, max(1_00, sg.amount // 6 // 100 * 100), _day(sim, year, month), case,
                  use_des="公务接待用餐（超标准批次）")
-    _ = replace
 
-
-def _budget():  # type: ignore[no-untyped-def]
-    from .engine import BUDGET
-    return BUDGET

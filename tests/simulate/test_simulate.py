@@ -44,7 +44,7 @@ def test_size_is_that_of_a_hundredth_of_the_district(district) -> None:  # type:
     assert 50 <= p["working_staff"] <= 120                       # ≈ 7,500 × 0.01
     for year in (2024, 2025):
         assert p["payments_by_year"][year][0] > 1_000
-        n, budget = p["indicators_by_year"][year]
+        _n, budget = p["indicators_by_year"][year]
         paid = p["payments_by_year"][year][1]
         assert 0.8 < paid / budget <= 1.0, year                   # most of the budget is spent, never more
 
