@@ -1,0 +1,85 @@
+"""The warehouse file and how a refresh replaces it without blocking readers (architecture §3.8).
+
+DuckDB lets one process write a file, and while it does no other process can open that file even
+read-only. So a refresh never writes the live file: it copies it (or starts empty), loads and builds
+into the copy, and renames the copy over the live file. Readers open a short read-only connection per
+query; one opened before the rename keeps reading the old file (the old inode stays valid until it
+closes), one opened after reads the new one, and none sees a half-built warehouse.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+LIVE_NAME = "warehouse.duckdb"
+BUILD_NAME = ".warehouse.build.duckdb"
+
+
+def live_path(home: Path) -> Path:
+    return home / LIVE_NAME
+
+
+def build_path(home: Path) -> Path:
+    return home / BUILD_NAME
+
+
+class RefreshBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def refresh_lock(home: Path) -> Iterator[None]:
+    """One refresh at a time per FISCAL_HOME (a second one fails at once rather than waiting)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".refresh.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise RefreshBusy("另一个刷新正在进行 (another refresh is running on this FISCAL_HOME)") from e
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def prepare_build(home: Path, *, full: bool) -> Path:
+    """A build file to write into: a copy of the live warehouse (incremental) or nothing (full)."""
+    build = build_path(home)
+    for stale in (build, build.with_name(build.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    live = live_path(home)
+    if not full and live.exists():
+        shutil.copyfile(live, build)
+    return build
+
+
+def publish(home: Path) -> Path:
+    """Atomically replace the live warehouse with the finished build."""
+    build, live = build_path(home), live_path(home)
+    if build.with_name(build.name + ".wal").exists():
+        raise RuntimeError("构建文件仍有未检查点的 WAL (build file still has a WAL: a connection is open)")
+    with open(build, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(build, live)
+    return live
+
+
+def discard_build(home: Path) -> None:
+    build = build_path(home)
+    for f in (build, build.with_name(build.name + ".wal")):
+        f.unlink(missing_ok=True)
+
+
+def connect_read_only(home: Path) -> duckdb.DuckDBPyConnection:
+    """A short-lived read-only connection to the live warehouse (open one per query or page view)."""
+    live = live_path(home)
+    if not live.exists():
+        raise FileNotFoundError(f"数据仓库尚未生成，请先运行 fiscal refresh (warehouse not built yet: {live})")
+    return duckdb.connect(str(live), read_only=True)
