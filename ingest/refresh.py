@@ -1,0 +1,134 @@
+"""``fiscal refresh``: core → raw, exchange inbox → raw, ``dbt build`` → marts, then swap the warehouse in.
+
+The Dagster job runs the same three steps as assets (``dagster_project/defs``); this is the in-process
+path for a command line or a cron. Either way a refresh writes only the build file and swaps it in at the
+end, so a failure anywhere leaves the live warehouse, and the inbox, as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from fiscal_core.config import Settings
+
+from .core_extract import ExtractReport, extract_core
+from .exchange import Ingested, ingest_exchange
+from .warehouse import build_path, discard_build, live_path, prepare_build, publish, refresh_lock
+
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt"
+
+
+class DbtFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class RefreshReport:
+    mode: str
+    extract: ExtractReport | None = None
+    exchange: Ingested | None = None
+    dbt_nodes: int = 0
+    dbt_failures: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    warehouse: Path | None = None
+
+
+@contextmanager
+def _env(**values: str) -> object:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield None
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB instance in a class attribute for the life of the process; close it so
+    the build file can be checkpointed and renamed (and so a later invocation opens the new file)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+    if env is not None:
+        env.close()
+
+
+def run_dbt(args: Sequence[str], warehouse: Path, *, quiet: bool = False) -> tuple[int, list[str]]:
+    """dbt in this process against the given warehouse file. Returns (nodes run, failures)."""
+    import warnings
+
+    from dbt.cli.main import dbtRunner
+
+    # agate warns for each seed lacking a column named in the project-wide column_types (harmless)
+    warnings.filterwarnings("ignore", message=".*does not match the name of any column", category=RuntimeWarning)
+    with _env(FISCAL_WAREHOUSE_PATH=str(warehouse.resolve())):  # type: ignore[attr-defined]
+        cli = [*args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
+        if quiet:
+            cli.append("--quiet")
+        try:
+            res = dbtRunner().invoke(cli)
+        finally:
+            _release_duckdb()
+    if res.exception is not None:
+        raise DbtFailed(f"dbt 运行失败 (dbt failed): {res.exception}") from res.exception
+    results = getattr(res.result, "results", None) or []
+    failures = [f"{r.node.unique_id}: {r.status} {r.message or ''}".strip() for r in results
+                if str(r.status) in {"error", "fail", "runtime error"}]
+    return len(results), failures
+
+
+def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool = True,
+            progress: Callable[[str], None] | None = None) -> RefreshReport:
+    settings = settings or Settings.from_env()
+    home = settings.home
+    say = progress or (lambda _m: None)
+    started = time.perf_counter()
+    with refresh_lock(home):
+        full = full or not live_path(home).exists()
+        report = RefreshReport("full" if full else "incremental")
+        say(f"[1/3] 抽取核心数据 · extracting the core ({'全量 full' if full else '增量 incremental'})")
+        build = prepare_build(home, full=full)
+        try:
+            con = duckdb.connect(str(build))
+            try:
+                t0 = time.perf_counter()
+                report.extract = extract_core(settings.core_url, con, full=full, progress=say)
+                report.seconds["extract"] = time.perf_counter() - t0
+                say(f"[2/3] 加载交换文件 · loading exchange files from {home / 'exchange' / 'inbox'}")
+                t0 = time.perf_counter()
+                report.exchange = ingest_exchange(home, con, full=full, progress=say)
+                report.seconds["exchange"] = time.perf_counter() - t0
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            if dbt:
+                say("[3/3] dbt build: staging → marts, 含数据测试与对账 (with data tests and reconciliation)")
+                t0 = time.perf_counter()
+                report.dbt_nodes, report.dbt_failures = run_dbt(["build"], build)
+                report.seconds["dbt"] = time.perf_counter() - t0
+                if report.dbt_failures:
+                    raise DbtFailed("dbt build 有失败项，数据仓库未更新 (dbt build failed; the live warehouse is "
+                                    "unchanged):\n  " + "\n  ".join(report.dbt_failures))
+            report.warehouse = publish(home)
+        except BaseException:
+            discard_build(home)
+            raise
+        report.exchange.finish()
+        report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+__all__ = ["DBT_PROJECT", "DbtFailed", "RefreshReport", "build_path", "refresh", "run_dbt"]
