@@ -25,7 +25,6 @@ import io
 import json
 import re
 import shutil
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -149,19 +148,54 @@ class ReadFile:
 
 
 def _decode(data: bytes, spec: FeedSpec) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    """The text of a CSV file in one of the spec's encodings. A file whose only undecodable bytes are a
+    multi-byte character cut off at its very end is truncated, not in a foreign encoding."""
+    def cut_off(e: UnicodeDecodeError) -> bool:
+        return e.end >= len(e.object) and e.reason in ("unexpected end of data", "incomplete multibyte sequence")
+
+    truncated = False
+    body, sig = (data[3:], "utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else (data, "utf-8")
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if "gbk" in spec.encodings:
+        return body.decode("utf-8"), sig
+    except UnicodeDecodeError as e:
+        truncated = cut_off(e)
+    if "gbk" in spec.encodings and sig == "utf-8" and not truncated:
         try:
             return data.decode("gbk"), "gbk"
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as e:
+            truncated = cut_off(e)
+    if truncated:
+        raise FileRejected("truncated", "文件不完整：最后一个字符被截断", "the file is truncated: its last character is cut off")
     allowed = "/".join(spec.encodings)
     raise FileRejected("encoding", f"文件编码无法识别，须为 {allowed}", f"file encoding is not one of {allowed}")
+
+
+def _read_csv(data: bytes, spec: FeedSpec) -> ReadFile:
+    text, enc = _decode(data, spec)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []       # (line the record starts on, values); blank lines skipped
+    start = 1
+    try:
+        for rec in reader:
+            if any(x.strip() for x in rec):
+                records.append((start, rec))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise FileRejected("truncated", f"文件不完整：第 {start} 行起的引号字段没有结束",
+                               f"the file is truncated: the quoted field from line {start} never ends") from e
+        raise FileRejected("bad_csv", f"CSV 格式错误（第 {reader.line_num} 行）：{e}",
+                           f"malformed CSV (line {reader.line_num}): {e}") from e
+    if not records:
+        raise FileRejected("empty_file", "空文件（没有表头）", "the file has no header")
+    header = [h.strip() for h in records[0][1]]
+    # a file cut off inside its last value can still have the right number of fields: every line, the last
+    # one included, must end with a line break
+    if len(records) > 1 and not text.endswith(("\n", "\r")):
+        last = records[-1][0]
+        raise FileRejected("truncated", f"文件不完整：最后一行（第 {last} 行）没有换行符，可能被截断",
+                           f"the file is truncated: its last line ({last}) does not end with a line break")
+    return ReadFile(header, iter(records[1:]), enc)
 
 
 def read_any(path: Path, data: bytes, spec: FeedSpec) -> ReadFile:
@@ -169,31 +203,28 @@ def read_any(path: Path, data: bytes, spec: FeedSpec) -> ReadFile:
     if not data:
         raise FileRejected("empty_file", "空文件", "the file is empty")
     if suffix == ".csv":
-        text, enc = _decode(data, spec)
-        lines = list(csv.reader(io.StringIO(text, newline="")))
-        lines = [ln for ln in lines if any(x.strip() for x in ln)]
-        if not lines:
-            raise FileRejected("empty_file", "空文件（没有表头）", "the file has no header")
-        header = [h.strip() for h in lines[0]]
-        if len(lines) > 1 and not text.endswith(("\n", "\r")) and len(lines[-1]) != len(header):
-            raise FileRejected("truncated", f"文件不完整：最后一行（第 {len(lines)} 行）被截断",
-                               f"the file is truncated: its last line ({len(lines)}) is cut off")
-        return ReadFile(header, ((i + 2, ln) for i, ln in enumerate(lines[1:])), enc)
+        return _read_csv(data, spec)
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        wb = None
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
+            ws = wb[spec.sheet] if spec.sheet and spec.sheet in wb.sheetnames else wb.worksheets[0]
+            # read-only mode parses the sheet lazily: read it all here, so that a damaged sheet is a rejected
+            # file rather than an error half-way through loading it
+            sheet = list(ws.iter_rows(values_only=True))
+        except Exception as e:     # zip, XML and openpyxl errors alike: the file cannot be read
             raise FileRejected("unreadable", f"XLSX 文件无法读取（可能不完整）：{e}",
                                f"the XLSX file cannot be read (truncated?): {e}") from e
-        ws = wb[spec.sheet] if spec.sheet and spec.sheet in wb.sheetnames else wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        first = next(it, None)
-        if first is None:
+        finally:
+            if wb is not None:
+                wb.close()
+        if not sheet:
             raise FileRejected("empty_file", "空文件（没有表头）", "the file has no header")
-        header = [str(h).strip() if h is not None else "" for h in first]
-        return ReadFile(header, ((i + 2, list(r)) for i, r in enumerate(it) if any(v is not None for v in r)), "xlsx")
+        header = [str(h).strip() if h is not None else "" for h in sheet[0]]
+        return ReadFile(header, ((i + 2, list(r)) for i, r in enumerate(sheet[1:]) if any(v is not None for v in r)),
+                        "xlsx")
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -273,15 +304,18 @@ class RowChecker:
                     out[c.name] = None
                     continue
                 exp = amt.as_tuple().exponent
+                # the range first: quantizing a value far beyond DECIMAL(18,2) raises InvalidOperation
+                if abs(amt) > MAX_AMOUNT:
+                    problems.append(Problem(c.name, "out_of_range", f"“{c.header}”超出范围：{s}",
+                                            f"{c.name} is out of range: {s}"))
+                    out[c.name] = None
+                    continue
                 if isinstance(exp, int) and exp < -2 and amt != amt.quantize(Decimal("0.01")):
                     problems.append(Problem(c.name, "decimal_places", f"“{c.header}”超过两位小数：{s}",
                                             f"{c.name} has more than 2 decimal places: {s}"))
                 elif c.min is not None and amt < c.min:
                     problems.append(Problem(c.name, "below_min", f"“{c.header}”不得小于 {c.min}：{s}",
                                             f"{c.name} must be at least {c.min}: {s}"))
-                elif abs(amt) > MAX_AMOUNT:
-                    problems.append(Problem(c.name, "out_of_range", f"“{c.header}”超出范围：{s}",
-                                            f"{c.name} is out of range: {s}"))
                 out[c.name] = amt.quantize(Decimal("0.01"))
             elif c.type == "code":
                 if s not in self.codes.get(c.codeset or "", set()):
@@ -309,6 +343,13 @@ class RowChecker:
 
 def _mask(s: str) -> str:
     return s[:4] + "*" * max(len(s) - 8, 0) + s[-4:] if len(s) > 8 else "*" * len(s)
+
+
+def _masked_values(spec: FeedSpec, values: list[Any]) -> str:
+    """A row whose field count is wrong: its values cannot be matched to columns, so in a feed with personal
+    data every value is masked (a name or ID number may sit in any position)."""
+    pii = any(c.pii for c in spec.columns)
+    return json.dumps([_mask(_text(v)) if pii else _text(v) for v in values], ensure_ascii=False)
 
 
 def _masked_row(spec: FeedSpec, values: dict[str, Any]) -> str:
@@ -420,9 +461,19 @@ def ingest_exchange(home: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = F
         _create_feed_table(wh, spec)
     codes = _code_lookup(wh)
     result = Ingested()
-    seen = {r[0] for r in wh.execute("select file_sha256 from raw.xch_file").fetchall()}
-    next_arrival = int(wh.execute("select coalesce(max(arrival_no), 0) from raw.xch_file").fetchone()[0]) + 1  # type: ignore[index]
     ex = home / "exchange"
+
+    def kept_at(arrival: int, sha: str, feed: str, status: str, name: str) -> Path:
+        stored = f"{arrival:06d}_{sha[:12]}_{name}"
+        return ex / "rejected" / stored if status == "rejected" else ex / "archive" / feed / stored
+
+    # where each file already recorded is kept. A run killed after its warehouse went live but before it moved
+    # its files leaves them in the inbox: they are moved there now, not deleted as duplicates.
+    recorded = {sha: (kept_at(arrival, sha, feed, status, name), message) for sha, arrival, feed, status, name, message
+                in wh.execute("select file_sha256, arrival_no, feed, status, file_name, message from raw.xch_file")
+                .fetchall()}
+    seen = set(recorded)
+    next_arrival = int(wh.execute("select coalesce(max(arrival_no), 0) from raw.xch_file").fetchone()[0]) + 1  # type: ignore[index]
     candidates = _candidates(home, full)
     for i, (arrival, path) in enumerate(candidates):
         data = path.read_bytes()
@@ -431,22 +482,24 @@ def ingest_exchange(home: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = F
         if sha in seen:
             result.files.append(FileResult(original, "", "duplicate", message="同一文件已加载 (already loaded)"))
             if arrival is None:
-                result.moves.append((path, None))
+                kept, reason = recorded.get(sha, (None, None))
+                if kept is not None and not kept.exists():
+                    result.moves.append((path, kept))
+                    if kept.parent.name == "rejected":
+                        result.reasons[kept] = reason or ""
+                else:
+                    result.moves.append((path, None))
             continue
         seen.add(sha)
         if arrival is None:
             arrival = next_arrival
         next_arrival = max(next_arrival, arrival + 1)
-        stored_name = f"{arrival:06d}_{sha[:12]}_{original}"
         spec = next((s for s in specs.values() if s.file_pattern.fullmatch(original)), None)
         fr = _load_one(wh, spec, path, original, data, sha, arrival, codes)
         result.files.append(fr)
+        dst = kept_at(arrival, sha, fr.feed, fr.status, original)
         if fr.status == "rejected":
-            dst = ex / "rejected" / stored_name
             result.reasons[dst] = fr.message
-        else:
-            assert spec is not None
-            dst = ex / "archive" / spec.feed / stored_name
         result.moves.append((path, dst))
         if (i + 1) % 200 == 0 or i + 1 == len(candidates):
             s = result.summary()
@@ -471,6 +524,9 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
     m = spec.file_pattern.fullmatch(name)
     file_date = _parse_date(m.group("file_date")) if m and "file_date" in spec.file_pattern.groupindex else None
     try:
+        if m and "file_date" in spec.file_pattern.groupindex and file_date is None:
+            raise FileRejected("bad_file_date", f"文件名中的日期 {m.group('file_date')} 不是有效日期",
+                               f"the date in the file name is not a valid date: {m.group('file_date')}")
         rf = read_any(path, data, spec)
         missing = [h for h in spec.headers if h not in rf.header]
         extra = [h for h in rf.header if h not in spec.headers]
@@ -493,7 +549,7 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
         if len(values) != len(rf.header):
             quarantine.append((spec.feed, name, sha, row_no, "*", "field_count",
                                f"字段数 {len(values)} 与表头 {len(rf.header)} 不符 (field count {len(values)} ≠ header "
-                               f"{len(rf.header)})", json.dumps([_text(v) for v in values], ensure_ascii=False)))
+                               f"{len(rf.header)})", _masked_values(spec, values)))
             bad_rows.add(row_no)
             continue
         vals = dict(zip(rf.header, values, strict=True))
