@@ -159,6 +159,7 @@ class Simulation:
         self.sangong: dict[tuple[str, int], str] = {}      # (agency, year) → 三公 project
         self.pending_receipts: list[str] = []              # applications whose vouchers await the bank file
         self.later: dict[date, list[Callable[[], None]]] = defaultdict(list)
+        self.controls: dict[int, dict[str, int]] = {}
         self.stats: dict[str, Any] = defaultdict(int)
         self.serial = 0
         self.case_no = 0
@@ -330,8 +331,12 @@ class Simulation:
             self.open_round(y + 1)
         if d.month == 11 and d.day == 5:
             self.budget_lines(y + 1)
+        if d.month == 12 and d.day == 1:
+            self.generate_basic(y + 1)
         if d.month == 12 and d.day == 5:
             self.control_numbers(y + 1)
+        if d.month == 12 and d.day == 20:
+            self.second_round(y + 1)
         if d.month == 1 and d.day == 4 and y > self.first_year:
             self.close_year(y - 1)
         if d.month == 1 and d.day == 5:
@@ -446,13 +451,16 @@ class Simulation:
                 cmds.append(c.AddBudgetLine(year, pro, func, k.eco, k.fund, amt, actor=self.clerk(a.code)))
         res = self.batch(cmds)
         self.stats["budget_line_refused"] += sum(isinstance(r, DomainError) for r in res)
-        self.clock.set_day(date(year - 1, 12, 1))
+        self.progress(f"{year}年预算 一上：项目支出预算 {len(cmds)} 条")
+
+    def generate_basic(self, year: int) -> None:
+        """1 December: the basic budget (人员类, 公用经费) generated from the personnel database."""
         for a in self.agencies.values():
             try:
                 self.h(c.GenerateBasicBudget(a.code, year, date(year - 1, 11, 30), actor=BUDGET))
             except DomainError as e:
                 self.log(f"  基本支出生成失败 {a.code}: {e}")
-        self.progress(f"{year}年预算 一上：预算项目 {len(cmds)} 条，基本支出按人员库生成")
+        self.progress(f"{year}年预算 一上：基本支出按人员库生成")
 
     def control_numbers(self, year: int) -> None:
         self.clock.set_day(date(year - 1, 12, 5))
@@ -462,13 +470,16 @@ class Simulation:
                 {"y": year}).all())
         controls = {d: int(math.ceil(int(v) * 1.0 / 1_000_000) * 1_000_000) for d, v in totals.items()}
         self.h(c.IssueControlNumbers(DIV_CODE, year, controls, actor=BUDGET))
-        self.clock.set_day(date(year - 1, 12, 20))
-        for dept in sorted(controls):
+        self.controls[year] = controls
+        self.progress(f"{year}年预算 一下：{len(controls)} 个部门控制数 {sum(controls.values()) / 1e10:,.2f} 亿元")
+
+    def second_round(self, year: int) -> None:
+        """二上 on 20 December: each department submits its budget within its control number."""
+        for dept in sorted(self.controls.pop(year, {})):
             self.h(c.SubmitSecondRound(DIV_CODE, year, dept, actor=self.dept_actor(dept)))
-        self.progress(f"{year}年预算 一下/二上：{len(controls)} 个部门控制数 {sum(controls.values()) / 1e10:,.2f} 亿元")
 
     def approve_year(self, year: int) -> None:
-        self.clock.set_day(date(year, 1, 12))
+        # the clock only moves forward: setting a later day here would stamp the days between with it
         with self.core.db.read() as conn:
             lines = conn.execute(text(
                 "SELECT dept_code, bgt_pman_id FROM bgt_pm_annual WHERE fiscal_year = :y AND status = 'draft' "
