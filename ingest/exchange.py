@@ -223,7 +223,18 @@ def read_any(path: Path, data: bytes, spec: FeedSpec) -> ReadFile:
         if not sheet:
             raise FileRejected("empty_file", "空文件（没有表头）", "the file has no header")
         header = [str(h).strip() if h is not None else "" for h in sheet[0]]
-        return ReadFile(header, ((i + 2, list(r)) for i, r in enumerate(sheet[1:]) if any(v is not None for v in r)),
+        # a sheet is as wide as its widest row: blank cells right of the header are no columns, and a row is
+        # cut back to the header's width unless it has values there (then its field count is wrong)
+        while header and header[-1] == "":
+            header.pop()
+
+        def cells(r: tuple[Any, ...]) -> list[Any]:
+            values = list(r)
+            while len(values) > len(header) and values[-1] is None:
+                values.pop()
+            return values
+
+        return ReadFile(header, ((i + 2, cells(r)) for i, r in enumerate(sheet[1:]) if any(v is not None for v in r)),
                         "xlsx")
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -343,6 +354,10 @@ class RowChecker:
 
 def _mask(s: str) -> str:
     return s[:4] + "*" * max(len(s) - 8, 0) + s[-4:] if len(s) > 8 else "*" * len(s)
+
+
+def _key_text(spec: FeedSpec, out: dict[str, Any]) -> str:
+    return ", ".join(f"{c}={_text(out.get(c))}" for c in spec.key)
 
 
 def _masked_values(spec: FeedSpec, values: list[Any]) -> str:
@@ -544,6 +559,8 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
     keys: set[tuple[Any, ...]] = set()
     total = 0
     bad_rows: set[int] = set()
+    shown: dict[int, str] = {}          # row number → the row as quarantine shows it (masked), for good rows
+    key_cols = ",".join(spec.key)
     for row_no, values in rf.rows:
         total += 1
         if len(values) != len(rf.header):
@@ -558,8 +575,8 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
         if not problems:
             k = tuple(out.get(c) for c in spec.key)
             if k in keys:
-                problems.append(Problem(",".join(spec.key), "duplicate_key", "同一文件内主键重复",
-                                        f"duplicate key within the file: {k}"))
+                problems.append(Problem(key_cols, "duplicate_key", f"同一文件内主键重复：{_key_text(spec, out)}",
+                                        f"duplicate key within the file: {_key_text(spec, out)}"))
             keys.add(k)
         if problems:
             row_json = _masked_row(spec, vals)
@@ -568,9 +585,9 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
             bad_rows.add(row_no)
         else:
             good.append(out)
+            shown[row_no] = _masked_row(spec, vals)
     batch = pa.Table.from_pylist(good, schema=schema)
     # keys already loaded from earlier files: quarantined, not overwritten (the first delivery stands)
-    key_cols = ", ".join(spec.key)
     dup = wh.execute(f"select b.row_no from batch b semi join raw.{spec.table} t using ({key_cols})").fetchall()
     if dup:
         dup_rows = {r[0] for r in dup}
@@ -578,9 +595,8 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
         for rn in sorted(dup_rows):
             r = by_row[rn]
             quarantine.append((spec.feed, name, sha, rn, key_cols, "duplicate_key",
-                               f"主键已由此前文件加载 (key already loaded from an earlier file): "
-                               f"{tuple(_text(r[c]) for c in spec.key)}",
-                               json.dumps({c: _text(r[c]) for c in spec.key}, ensure_ascii=False)))
+                               f"主键已由此前文件加载：{_key_text(spec, r)} (key already loaded from an earlier file: "
+                               f"{_key_text(spec, r)})", shown[rn]))
         bad_rows |= dup_rows
         good = [r for r in good if r["row_no"] not in dup_rows]
         batch = pa.Table.from_pylist(good, schema=schema)  # noqa: F841 - read by DuckDB
