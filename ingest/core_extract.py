@@ -127,7 +127,7 @@ def arrow_type(col: Any) -> pa.DataType:
     if isinstance(ty, BigInteger):
         return pa.int64()
     if isinstance(ty, Integer):
-        return pa.int64()
+        return pa.int32()
     if isinstance(ty, Boolean):
         return pa.bool_()
     if isinstance(ty, DateTime):
@@ -275,6 +275,46 @@ def _select_cols(spec: RawTable) -> list[str]:
     return cols
 
 
+# The core's own totals, computed in the same snapshot as the extract: the reconciliation tests in dbt
+# (tests/reconcile_*.sql) prove the marts add up to them to the fen. Keys are days (YYYY-MM-DD) or years.
+CONTROL_TOTALS = {
+    "pay_app_by_day": "select cast(create_date as varchar), count(*), sum(pay_app_amt) from pay_voucher "
+                      "group by create_date",
+    "paid_by_day": "select cast(xpay_date as varchar), count(*), sum(xpay_amt) from pay_voucher_bill "
+                   "where bill_type = 'pay' and xpay_amt > 0 group by xpay_date",
+    "refund_by_day": "select cast(xpay_date as varchar), count(*), -sum(pay_amt) from pay_voucher_bill "
+                     "where bill_type = 'refund' group by xpay_date",
+    "cleared_by_day": "select cast(act_lqd_date as varchar), count(*), sum(xpay_amt) from pay_voucher_bill "
+                      "where bill_type = 'pay' and act_lqd_date is not null group by act_lqd_date",
+    "indicator_amount_by_year": "select cast(fiscal_year as varchar), count(*), sum(amount) from ba_bgt_info "
+                                "group by fiscal_year",
+    "indicator_dis_by_year": "select cast(fiscal_year as varchar), count(*), sum(dis_amt) from ba_bgt_info "
+                             "group by fiscal_year",
+    "indicator_inflight_by_year": "select cast(fiscal_year as varchar), count(*), sum(inflight_amt) from ba_bgt_info "
+                                  "group by fiscal_year",
+    "indicator_paid_by_year": "select cast(fiscal_year as varchar), count(*), sum(paid_amt) from ba_bgt_info "
+                              "group by fiscal_year",
+}
+
+
+def _control_totals(snap: CoreSnapshot, wh: duckdb.DuckDBPyConnection) -> None:
+    rows: dict[str, list[Any]] = {"measure": [], "key": [], "n": [], "total_fen": []}
+    for measure, sql in CONTROL_TOTALS.items():
+        cur = snap.conn.cursor()
+        try:
+            cur.execute(sql)
+            for key, n, total in cur.fetchall():
+                rows["measure"].append(measure)
+                rows["key"].append(str(key)[:10])
+                rows["n"].append(int(n))
+                rows["total_fen"].append(int(total or 0))
+        finally:
+            cur.close()
+    totals = pa.table({"measure": pa.array(rows["measure"], pa.string()), "key": pa.array(rows["key"], pa.string()),  # noqa: F841
+                       "n": pa.array(rows["n"], pa.int64()), "total_fen": pa.array(rows["total_fen"], pa.int64())})
+    wh.execute("create or replace table raw._control_totals as select * from totals")
+
+
 def _quote(ids: Iterable[str]) -> str:
     return ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
 
@@ -292,6 +332,7 @@ def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = F
         from_seq, from_ledger = state if state else (0, 0)
         report = ExtractReport("incremental" if state else "full", from_seq, tip)
         if state and tip == from_seq and ledger_tip == from_ledger:
+            _control_totals(snap, wh)
             say(f"  核心无新变更 (no new journal entries since seq {tip})")
             return report
         touched: dict[str, set[str]] = {}
@@ -329,6 +370,7 @@ def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = F
                         n += _insert(wh, spec, snap.batches(spec, cols, f" where {column} in ({_quote(ids[i:i + 500])})"))
             report.rows[spec.name] = n
             say(f"  raw.{spec.name}: {n:,} 行 ({'全量' if not state or spec.mode == 'full' else '增量'})")
+        _control_totals(snap, wh)
         wh.execute("delete from raw._extract_state where source = 'core'")
         wh.execute("insert into raw._extract_state values ('core', ?, ?, current_localtimestamp())",
                    [tip, ledger_tip])

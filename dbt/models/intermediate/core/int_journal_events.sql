@@ -1,0 +1,27 @@
+-- The journal as typed events (actor, time, object, state after). The change feed is also the lineage.
+with journal as (
+
+    select * from {{ ref('stg_core__journal') }}
+
+),
+
+events as (
+
+    select
+        seq as journal_seq,
+        occurred_at,
+        cast(occurred_at as date) as occurred_date,
+        actor,
+        actor_role,
+        action,
+        object_type,
+        object_id,
+        json_extract_string(after_json, '$.pro_status') as pro_status_after,
+        json_extract_string(after_json, '$.status') as status_after,
+        opinion,
+        after_json
+    from journal
+
+)
+
+select * from events

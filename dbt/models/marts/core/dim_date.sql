@@ -1,0 +1,48 @@
+-- The fiscal calendar: fiscal year = calendar year (Asia/Shanghai). Working days here are Monday to
+-- Friday; the State Council's holiday calendar is not modelled.
+with bounds as (
+
+    select
+        least(
+            (select min(tre_date) from {{ ref('stg_core__inc_treasury_income') }}),
+            (select min(create_date) from {{ ref('stg_core__pay_voucher') }})
+        ) as first_date,
+        greatest(
+            (select max(tre_date) from {{ ref('stg_core__inc_treasury_income') }}),
+            (select max(create_date) from {{ ref('stg_core__pay_voucher') }})
+        ) as last_date
+
+),
+
+spine as (
+
+    select cast(d as date) as date_day
+    from bounds,
+        generate_series(
+            cast(date_trunc('year', coalesce(first_date, current_date)) as timestamp),
+            cast(date_trunc('year', coalesce(last_date, current_date)) + interval 2 year - interval 1 day as timestamp),
+            interval 1 day
+        ) as g(d)
+
+),
+
+final as (
+
+    select
+        date_day,
+        cast(year(date_day) as integer) as fiscal_year,
+        cast(month(date_day) as integer) as fiscal_month,
+        cast(quarter(date_day) as integer) as fiscal_quarter,
+        cast(date_trunc('month', date_day) as date) as month_start_date,
+        cast(last_day(date_day) as date) as month_end_date,
+        cast(isodow(date_day) as integer) as iso_day_of_week,
+        isodow(date_day) >= 6 as is_weekend,
+        isodow(date_day) < 6 as is_working_day,
+        date_day = last_day(date_day) as is_month_end,
+        cast(dayofyear(date_day) as integer) as day_of_fiscal_year,
+        cast(strftime(date_day, '%Y-%m') as varchar) as year_month
+    from spine
+
+)
+
+select * from final
