@@ -1,0 +1,290 @@
+"""部门预算公开: the nine disclosure tables of one department and year as one XLSX workbook.
+
+Reads only the ``marts.disclosure_t0*`` tables, over a read-only DuckDB connection, so it can run while a
+refresh is building the next warehouse. Amounts are the marts' exact yuan (DECIMAL) written as numbers with
+two decimals; with ``unit="万元"`` each cell is rounded half-up to 0.01 万元 on its own, as published tables
+do, and the sheet says that totals may differ from the sum of their parts by the rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+Unit = Literal["元", "万元"]
+AMOUNT_FORMAT = "#,##0.00"
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BOLD = Font(bold=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+class DisclosureNotFound(LookupError):
+    """The department has no approved budget for the year in the warehouse."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    number: str          # 公开表 number of the template
+    title: str           # table name, printed after "<部门><年>年"
+    sheet_name: str      # worksheet tab (≤ 31 characters)
+
+
+SHEETS = (
+    Sheet("公开表1", "部门收支总表", "表1 部门收支总表"),
+    Sheet("公开表1-1", "部门收入总表", "表2 部门收入总表"),
+    Sheet("公开表1-2", "部门支出总表", "表3 部门支出总表"),
+    Sheet("公开表2", "财政拨款收支总表", "表4 财政拨款收支总表"),
+    Sheet("公开表3", "一般公共预算支出表", "表5 一般公共预算支出表"),
+    Sheet("公开表3-1", "一般公共预算基本支出表", "表6 一般公共预算基本支出表"),
+    Sheet("公开表3-3", "一般公共预算“三公”经费支出表", "表7 三公经费支出表"),
+    Sheet("公开表4", "政府性基金预算支出表", "表8 政府性基金预算支出表"),
+    Sheet("公开表5", "国有资本经营预算支出表", "表9 国有资本经营预算支出表"),
+)
+
+_INCOME_COLUMNS = (
+    ("total_amt", "合计"), ("prior_year_carryover_amt", "上年结转结余"),
+    ("general_public_amt", "一般公共预算拨款收入"), ("government_fund_amt", "政府性基金预算拨款收入"),
+    ("state_capital_amt", "国有资本经营预算拨款收入"), ("special_account_amt", "财政专户管理资金收入"),
+    ("business_income_amt", "事业收入"), ("operating_income_amt", "事业单位经营收入"),
+    ("superior_subsidy_amt", "上级补助收入"), ("subordinate_remit_amt", "附属单位上缴收入"),
+    ("other_income_amt", "其他收入"),
+)
+_EXPENDITURE_COLUMNS = (
+    ("total_amt", "合计"), ("basic_amt", "基本支出"), ("project_amt", "项目支出"),
+    ("remit_to_superior_amt", "上缴上级支出"), ("operating_expenditure_amt", "事业单位经营支出"),
+    ("subsidy_to_subordinate_amt", "对附属单位补助支出"),
+)
+
+
+class _Writer:
+    """Fills one worksheet top-down: title, unit line, header rows, body, notes."""
+
+    def __init__(self, ws: Worksheet, unit: Unit, width: int) -> None:
+        self.ws, self.unit, self.width, self.row = ws, unit, width, 1
+
+    def amount(self, value: Decimal | int | None) -> Decimal:
+        yuan = Decimal(value or 0)
+        if self.unit == "万元":
+            return (yuan / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return yuan.quantize(Decimal("0.01"))
+
+    def title(self, number: str, text: str) -> None:
+        ws = self.ws
+        ws.cell(1, self.width, number).alignment = Alignment(horizontal="right")
+        ws.cell(2, 1, text).font = Font(bold=True, size=14)
+        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=self.width)
+        ws.cell(2, 1).alignment = _CENTER
+        ws.cell(3, self.width, f"单位：{self.unit}").alignment = Alignment(horizontal="right")
+        self.row = 4
+
+    def header(self, cells: Sequence[tuple[int, int, int, int, str]]) -> None:
+        """Header cells as (row offset, first column, rows spanned, columns spanned, caption)."""
+        depth = max(r + h for r, _c, h, _w, _t in cells)
+        for r, c, h, w, text in cells:
+            top = self.row + r
+            cell = self.ws.cell(top, c, text)
+            cell.font, cell.alignment = _BOLD, _CENTER
+            if h > 1 or w > 1:
+                self.ws.merge_cells(start_row=top, start_column=c, end_row=top + h - 1, end_column=c + w - 1)
+        for rr in range(self.row, self.row + depth):
+            for cc in range(1, self.width + 1):
+                self.ws.cell(rr, cc).border = _BORDER
+        self.row += depth
+
+    def body_row(self, values: Sequence[Any], *, bold: bool = False, indent: dict[int, int] | None = None) -> None:
+        for c, value in enumerate(values, start=1):
+            if isinstance(value, Decimal | int) and not isinstance(value, bool):
+                cell = self.ws.cell(self.row, c, self.amount(value))
+                cell.number_format = AMOUNT_FORMAT
+            else:
+                cell = self.ws.cell(self.row, c, value)
+                if indent and c in indent:
+                    cell.alignment = Alignment(indent=indent[c])
+            cell.border = _BORDER
+            if bold:
+                cell.font = _BOLD
+        self.row += 1
+
+    def notes(self, *lines: str) -> None:
+        if self.unit == "万元":
+            lines = (*lines, "因四舍五入，合计数与分项之和可能存在尾差。")
+        for text in lines:
+            self.ws.cell(self.row, 1, text)
+            self.row += 1
+
+    def widths(self, *chars: int) -> None:
+        for i, w in enumerate(chars, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str, dept_code: str, fiscal_year: int,
+          order: str = "line_no") -> list[dict[str, Any]]:
+    cur = con.execute(f"select * from marts.{table} where dept_code = ? and fiscal_year = ? order by {order}",
+                      [dept_code, fiscal_year])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _paired(left: list[dict[str, Any]], right: list[dict[str, Any]], *, head: int, tail: int
+            ) -> list[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """收/支 halves side by side as the template prints them: the first ``head`` and last ``tail`` rows
+    of both sides (本年收入/支出, 结转, 总计) on the same lines, the items between padded to equal length."""
+    left_items, right_items = left[head:len(left) - tail], right[head:len(right) - tail]
+    n = max(len(left_items), len(right_items))
+    items = list(zip(left_items + [None] * (n - len(left_items)), right_items + [None] * (n - len(right_items)),
+                     strict=True))
+    return [*zip(left[:head], right[:head], strict=True), *items,
+            *zip(left[len(left) - tail:], right[len(right) - tail:], strict=True)]
+
+
+def _subject_sheet(w: _Writer, rows: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
+                   header: Sequence[tuple[int, int, int, int, str]]) -> None:
+    w.header(header)
+    for r in rows:
+        level = int(r["subject_level"])
+        w.body_row([r["subject_code"] or "", r["subject_name"], *(r[c] for c, _ in columns)],
+                   bold=level == 0, indent={2: max(level - 1, 0)})
+
+
+def _flat_header(columns: Sequence[tuple[str, str]], code_caption: str = "科目编码",
+                 name_caption: str = "科目名称") -> list[tuple[int, int, int, int, str]]:
+    return [(0, 1, 1, 1, code_caption), (0, 2, 1, 1, name_caption)] + [
+        (0, 3 + i, 1, 1, caption) for i, (_c, caption) in enumerate(columns)]
+
+
+def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: int, out_path: str | Path,
+                      *, unit: Unit = "元") -> Path:
+    """Write 公开表1 … 公开表5 (the nine tables of domain.md §5.1 the marts hold) of ``dept_code`` and
+    ``fiscal_year`` to ``out_path`` (.xlsx), one sheet per table, and return the path. ``unit`` 元 keeps the
+    marts' exact amounts; 万元 rounds each cell to 0.01 万元. Raises DisclosureNotFound when the warehouse
+    has no approved budget of the department for that year."""
+    if unit not in ("元", "万元"):
+        raise ValueError(f"金额单位只能是 元 或 万元 (unit must be 元 or 万元, got {unit!r})")
+    fiscal_year = int(fiscal_year)
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        data = {name: _rows(con, name, dept_code, fiscal_year, order) for name, order in (
+            ("disclosure_t01_budget_summary", "side, line_no"),
+            ("disclosure_t02_income_summary", "line_no"),
+            ("disclosure_t03_expenditure_summary", "line_no"),
+            ("disclosure_t04_fiscal_appropriation_summary", "side, line_no"),
+            ("disclosure_t05_general_public_expenditure", "line_no"),
+            ("disclosure_t06_general_public_basic_expenditure", "line_no"),
+            ("disclosure_t07_three_public_expenditure", "line_no"),
+            ("disclosure_t08_government_fund_expenditure", "line_no"),
+            ("disclosure_t09_state_capital_expenditure", "line_no"),
+        )}
+    summary = data["disclosure_t01_budget_summary"]
+    if not summary:
+        raise DisclosureNotFound(f"数据仓库中没有部门 {dept_code} {fiscal_year} 年已批复的部门预算 "
+                                 f"(no approved budget of department {dept_code} for {fiscal_year})")
+    prefix = f"{summary[0]['dept_name']}{fiscal_year}年"
+    note = "注：本表依据年初批复的部门预算编制。"
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = iter(SHEETS)
+
+    def start(width: int) -> _Writer:
+        spec = next(sheets)
+        w = _Writer(wb.create_sheet(spec.sheet_name), unit, width)
+        w.title(spec.number, prefix + spec.title)
+        return w
+
+    # 公开表1 部门收支总表
+    w = start(4)
+    w.header([(0, 1, 1, 2, "收入"), (0, 3, 1, 2, "支出"),
+              (1, 1, 1, 1, "项目"), (1, 2, 1, 1, "预算数"), (1, 3, 1, 1, "项目"), (1, 4, 1, 1, "预算数")])
+    income = [r for r in summary if r["side"] == "收入"]
+    spending = [r for r in summary if r["side"] == "支出"]
+    for left, right in _paired(income, spending, head=0, tail=3):
+        w.body_row([left["line_name"] if left else "", left["budget_amt"] if left else None,
+                    right["line_name"] if right else "", right["budget_amt"] if right else None],
+                   bold=bool(left and left["row_kind"] != "item"))
+    w.notes(note)
+    w.widths(28, 18, 28, 18)
+
+    # 公开表1-1 部门收入总表, 1-2 部门支出总表
+    for table, columns in (("disclosure_t02_income_summary", _INCOME_COLUMNS),
+                           ("disclosure_t03_expenditure_summary", _EXPENDITURE_COLUMNS)):
+        w = start(2 + len(columns))
+        _subject_sheet(w, data[table], columns, _flat_header(columns))
+        w.notes(note)
+        w.widths(12, 30, *([16] * len(columns)))
+
+    # 公开表2 财政拨款收支总表
+    w = start(7)
+    w.header([(0, 1, 1, 2, "收入"), (0, 3, 1, 4, "支出"),
+              (1, 1, 1, 1, "项目"), (1, 2, 1, 1, "预算数"), (1, 3, 1, 1, "项目"), (1, 4, 1, 1, "合计"),
+              (1, 5, 1, 1, "一般公共预算"), (1, 6, 1, 1, "政府性基金预算"), (1, 7, 1, 1, "国有资本经营预算")])
+    appropriation = data["disclosure_t04_fiscal_appropriation_summary"]
+    income = [r for r in appropriation if r["side"] == "收入"]
+    spending = [r for r in appropriation if r["side"] == "支出"]
+    for left, right in _paired(income, spending, head=1, tail=2):
+        w.body_row([left["line_name"] if left else "", left["total_amt"] if left else None,
+                    right["line_name"] if right else "",
+                    *((right[c] for c in ("total_amt", "general_public_amt", "government_fund_amt",
+                                           "state_capital_amt")) if right else (None,) * 4)],
+                   bold=bool(right and right["row_kind"] != "item"))
+    w.notes(note)
+    w.widths(24, 16, 26, 16, 16, 16, 16)
+
+    # 公开表3 一般公共预算支出表
+    columns = (("total_amt", "合计"), ("basic_amt", "小计"), ("personnel_amt", "人员经费"),
+               ("public_amt", "公用经费"), ("project_amt", "项目支出"))
+    w = start(7)
+    _subject_sheet(w, data["disclosure_t05_general_public_expenditure"], columns, [
+        (0, 1, 2, 1, "科目编码"), (0, 2, 2, 1, "科目名称"), (0, 3, 2, 1, "合计"), (0, 4, 1, 3, "基本支出"),
+        (0, 7, 2, 1, "项目支出"), (1, 4, 1, 1, "小计"), (1, 5, 1, 1, "人员经费"), (1, 6, 1, 1, "公用经费")])
+    w.notes(note)
+    w.widths(12, 30, 16, 16, 16, 16, 16)
+
+    # 公开表3-1 一般公共预算基本支出表
+    columns = (("total_amt", "合计"), ("personnel_amt", "人员经费"), ("public_amt", "公用经费"))
+    w = start(5)
+    _subject_sheet(w, data["disclosure_t06_general_public_basic_expenditure"], columns,
+                   _flat_header(columns, "部门经济分类科目编码", "科目名称"))
+    w.notes(note, "注：人员经费为工资福利支出和对个人和家庭的补助，公用经费为商品和服务支出等。")
+    w.widths(14, 30, 16, 16, 16)
+
+    # 公开表3-3 一般公共预算“三公”经费支出表 (the buckets across, 上年/本年/增减 down)
+    sangong = {int(r["line_no"]): r for r in data["disclosure_t07_three_public_expenditure"]}
+    w = start(7)
+    w.header([(0, 1, 2, 1, "项目"), (0, 2, 2, 1, "合计"), (0, 3, 2, 1, "因公出国（境）费"),
+              (0, 4, 1, 3, "公务用车购置及运行维护费"), (0, 7, 2, 1, "公务接待费"),
+              (1, 4, 1, 1, "小计"), (1, 5, 1, 1, "公务用车购置费"), (1, 6, 1, 1, "公务用车运行维护费")])
+    for caption, column in (("上年预算数", "prior_year_budget_amt"), ("本年预算数", "budget_amt"),
+                            ("增减额", "change_amt")):
+        w.body_row([caption, *(sangong[n][column] for n in (1, 2, 3, 4, 5, 6))])
+    w.notes(note)
+    w.widths(14, 16, 16, 16, 16, 18, 16)
+
+    # 公开表4 政府性基金预算支出表, 公开表5 国有资本经营预算支出表
+    columns = (("total_amt", "合计"), ("basic_amt", "基本支出"), ("project_amt", "项目支出"))
+    for table, kind in (("disclosure_t08_government_fund_expenditure", "政府性基金预算"),
+                        ("disclosure_t09_state_capital_expenditure", "国有资本经营预算")):
+        rows = data[table]
+        w = start(5)
+        _subject_sheet(w, rows, columns, [
+            (0, 1, 2, 1, "科目编码"), (0, 2, 2, 1, "科目名称"), (0, 3, 1, 3, f"本年{kind}支出"),
+            (1, 3, 1, 1, "合计"), (1, 4, 1, 1, "基本支出"), (1, 5, 1, 1, "项目支出")])
+        empty = len(rows) == 1 and not rows[0]["total_amt"]
+        w.notes(note, *([f"注：本部门{fiscal_year}年没有{kind}安排的支出，故本表无数据。"] if empty else []))
+        w.widths(12, 30, 16, 16, 16)
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+__all__ = ["SHEETS", "DisclosureNotFound", "export_disclosure"]
