@@ -131,3 +131,18 @@ def assert_same_tables(a: Path, b: Path) -> None:
     assert sorted(ta) == sorted(tb)
     differ = {name: (len(ta[name]), len(tb[name])) for name in ta if ta[name] != tb[name]}
     assert not differ, f"tables that differ (row counts): {differ}"
+
+
+def new_files(district: District) -> list[str]:
+    """Exchange files that arrived between ``district.early`` and ``district.final``."""
+    early = {p.name for p in (district.early / "exchange" / "inbox").iterdir()}
+    return sorted(p.name for p in (district.final / "exchange" / "inbox").iterdir() if p.name not in early)
+
+
+def file_sha(path: Path) -> str:
+    return sha256(path.read_bytes())
+
+
+def folder_state(folder: Path) -> dict[str, str]:
+    """Relative path → content hash of every file under a folder."""
+    return {str(p.relative_to(folder)): file_sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
