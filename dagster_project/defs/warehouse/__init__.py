@@ -1,0 +1,1 @@
+"""The warehouse refresh as assets: build file → core and exchange into ``raw`` → (dbt) → swap in."""
