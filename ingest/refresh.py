@@ -66,8 +66,12 @@ def _release_duckdb() -> None:
         env.close()
 
 
-def run_dbt(args: Sequence[str], warehouse: Path, *, quiet: bool = False) -> tuple[int, list[str]]:
-    """dbt in this process against the given warehouse file. Returns (nodes run, failures)."""
+def run_dbt(args: Sequence[str], warehouse: Path, *, quiet: bool = False, target_dir: Path | None = None
+            ) -> tuple[int, list[str]]:
+    """dbt in this process against the given warehouse file. Returns (nodes run, failures).
+
+    ``target_dir`` keeps dbt's artefacts (manifest, partial-parse cache, logs) out of the repository and
+    apart per FISCAL_HOME, so two homes never overwrite each other's."""
     import warnings
 
     from dbt.cli.main import dbtRunner
@@ -76,6 +80,8 @@ def run_dbt(args: Sequence[str], warehouse: Path, *, quiet: bool = False) -> tup
     warnings.filterwarnings("ignore", message=".*does not match the name of any column", category=RuntimeWarning)
     with _env(FISCAL_WAREHOUSE_PATH=str(warehouse.resolve())):  # type: ignore[attr-defined]
         cli = [*args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)]
+        if target_dir is not None:
+            cli += ["--target-path", str(target_dir / "target"), "--log-path", str(target_dir / "logs")]
         if quiet:
             cli.append("--quiet")
         try:
@@ -88,6 +94,24 @@ def run_dbt(args: Sequence[str], warehouse: Path, *, quiet: bool = False) -> tup
     failures = [f"{r.node.unique_id}: {r.status} {r.message or ''}".strip() for r in results
                 if str(r.status) in {"error", "fail", "runtime error"}]
     return len(results), failures
+
+
+def dbt_build_args(con: duckdb.DuckDBPyConnection, *, full: bool) -> list[str]:
+    """What a refresh runs: ``dbt build`` without the unit tests (they test the SQL, not the data, and run
+    in the test suite), and without reloading the code-set seeds when they have not changed since the
+    warehouse last loaded them (recorded in ``raw._seed_state``)."""
+    from fiscal_core.adapters.migrate import codeset_checksum
+
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    checksum = codeset_checksum()
+    con.execute("create schema if not exists raw")
+    con.execute("create table if not exists raw._seed_state (checksum varchar not null)")
+    loaded = con.execute("select checksum from raw._seed_state").fetchone()
+    if not full and loaded is not None and loaded[0] == checksum:
+        args += ["--exclude", "resource_type:seed"]
+    con.execute("delete from raw._seed_state")
+    con.execute("insert into raw._seed_state values (?)", [checksum])
+    return args
 
 
 def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool = True,
@@ -111,13 +135,14 @@ def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool =
                 t0 = time.perf_counter()
                 report.exchange = ingest_exchange(home, con, full=full, progress=say)
                 report.seconds["exchange"] = time.perf_counter() - t0
+                args = dbt_build_args(con, full=full)
                 con.execute("checkpoint")
             finally:
                 con.close()
             if dbt:
                 say("[3/3] dbt build: staging → marts, 含数据测试与对账 (with data tests and reconciliation)")
                 t0 = time.perf_counter()
-                report.dbt_nodes, report.dbt_failures = run_dbt(["build"], build)
+                report.dbt_nodes, report.dbt_failures = run_dbt(args, build, target_dir=home / ".dbt")
                 report.seconds["dbt"] = time.perf_counter() - t0
                 if report.dbt_failures:
                     raise DbtFailed("dbt build 有失败项，数据仓库未更新 (dbt build failed; the live warehouse is "

@@ -155,14 +155,45 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0 if res.journal_ok and not res.ledger_violations else 1
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """ingest → dbt build → swap (the same steps as the Dagster job), with per-step lines."""
+    from ingest.refresh import DbtFailed, refresh
+    from ingest.warehouse import RefreshBusy
+
+    settings = Settings.from_env()
+    print(t(f"刷新数据仓库 · FISCAL_HOME={settings.home}", f"refreshing the warehouse · FISCAL_HOME={settings.home}"),
+          flush=True)
+    try:
+        rep = refresh(settings, full=args.full, progress=lambda m: print(m, flush=True))
+    except (DbtFailed, RefreshBusy, FileNotFoundError) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    ex = rep.exchange.summary() if rep.exchange else {}
+    rows = rep.extract.total() if rep.extract else 0
+    print(t(f"完成（{'全量' if rep.mode == 'full' else '增量'}）：核心 {rows:,} 行；交换文件 加载 {ex.get('loaded', 0)}、"
+            f"拒收 {ex.get('rejected', 0)}、重复 {ex.get('duplicate', 0)}，隔离行 {ex.get('rows_quarantined', 0)}；"
+            f"dbt 节点 {rep.dbt_nodes}；用时 {rep.seconds.get('total', 0):.1f} 秒 → {rep.warehouse}",
+            f"done ({rep.mode}): core {rows:,} rows; exchange files loaded {ex.get('loaded', 0)}, rejected "
+            f"{ex.get('rejected', 0)}, duplicate {ex.get('duplicate', 0)}, quarantined rows "
+            f"{ex.get('rows_quarantined', 0)}; dbt nodes {rep.dbt_nodes}; {rep.seconds.get('total', 0):.1f} s → "
+            f"{rep.warehouse}"))
+    print(t("  只读查询：duckdb -readonly " + str(rep.warehouse) + " \"select * from marts.fct_payment limit 5\"",
+            "  query read-only: duckdb -readonly " + str(rep.warehouse) + " \"select * from marts.fct_payment limit 5\""))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     rc = cmd_simulate(args)
+    if rc != 0:
+        return rc
     print()
-    print(t("说明：演示目前止于交易核心和演示区数据（项目库 → 预算 → 指标 → 支付 → 清算，人员、采购、绩效、"
-            "年终）。数据中心、预测、监控和驾驶舱尚未构建，--no-serve 之外暂无可启动的服务。",
-            "Note: the demo currently stops after the transactional core and the demo district (projects → "
-            "budget → indicators → payments → clearing, personnel, procurement, performance, year-end). The "
-            "warehouse, forecasts, monitoring and dashboards are not built yet, so there is nothing to serve."))
+    args.full = True
+    rc = cmd_refresh(args)
+    print()
+    print(t("说明：演示目前包括交易核心、演示区数据和数据中心（数据仓库 marts）。预测、监控和驾驶舱尚未构建，"
+            "--no-serve 之外暂无可启动的服务。",
+            "Note: the demo currently covers the transactional core, the demo district and the data centre (the "
+            "warehouse marts). Forecasts, monitoring and dashboards are not built yet, so there is nothing to serve."))
     return rc
 
 
@@ -196,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("check", help="校验指标台账恒等式 / check the ledger identities")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("refresh", help="刷新数据仓库：抽取 → dbt build → 切换 / ingest → dbt build → swap the warehouse")
+    s.add_argument("--full", action="store_true", help="全量重建 / rebuild from nothing")
+    s.set_defaults(func=cmd_refresh)
     return p
 
 
