@@ -177,9 +177,65 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             f"{ex.get('rejected', 0)}, duplicate {ex.get('duplicate', 0)}, quarantined rows "
             f"{ex.get('rows_quarantined', 0)}; dbt nodes {rep.dbt_nodes}; {rep.seconds.get('total', 0):.1f} s → "
             f"{rep.warehouse}"))
-    print(t("  只读查询：duckdb -readonly " + str(rep.warehouse) + " \"select * from marts.fct_payment limit 5\"",
-            "  query read-only: duckdb -readonly " + str(rep.warehouse) + " \"select * from marts.fct_payment limit 5\""))
+    print(t("  只读查询 query read-only: fiscal sql \"select * from marts.fct_payment limit 5\"",
+            "  query read-only: fiscal sql \"select * from marts.fct_payment limit 5\""))
     return 0
+
+
+def _sql_once(home: Path, query: str, fmt: str) -> int:
+    import duckdb
+
+    from ingest.warehouse import connect_read_only
+
+    try:
+        con = connect_read_only(home)      # a fresh read-only connection per query: refreshes never wait
+    except FileNotFoundError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    try:
+        rel = con.sql(query)
+        if rel is None:
+            return 0
+        if fmt == "csv":
+            import csv
+
+            w = csv.writer(sys.stdout)
+            w.writerow(rel.columns)
+            w.writerows(rel.fetchall())
+        else:
+            rel.show(max_rows=200, max_width=200)
+        return 0
+    except duckdb.Error as e:
+        print(t(f"查询错误：{e}", f"query error: {e}"), file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """The analysts' console: read-only SQL on the warehouse (marts.*, forecast.*)."""
+    home = Settings.from_env().home
+    if args.query:
+        return _sql_once(home, args.query, args.format)
+    print(t(f"只读 SQL 控制台 · {home / 'warehouse.duckdb'} · 以分号结束语句，.tables 列出表，.quit 退出",
+            f"read-only SQL console · {home / 'warehouse.duckdb'} · end statements with ';', .tables lists tables, "
+            ".quit leaves"))
+    buf: list[str] = []
+    while True:
+        try:
+            line = input("fiscal> " if not buf else "   ...> ")
+        except EOFError:
+            return 0
+        if not buf and line.strip() in (".quit", ".exit"):
+            return 0
+        if not buf and line.strip() == ".tables":
+            _sql_once(home, "select table_schema, table_name, table_type from information_schema.tables "
+                            "where table_schema in ('marts', 'forecast') order by 1, 2", args.format)
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            _sql_once(home, "\n".join(buf), args.format)
+            buf = []
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -231,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("refresh", help="刷新数据仓库：抽取 → dbt build → 切换 / ingest → dbt build → swap the warehouse")
     s.add_argument("--full", action="store_true", help="全量重建 / rebuild from nothing")
     s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("sql", help="只读查询数据仓库 / read-only SQL on the warehouse")
+    s.add_argument("query", nargs="?", help="一条查询；省略则进入交互控制台 / a query; none for the console")
+    s.add_argument("--format", choices=["table", "csv"], default="table")
+    s.set_defaults(func=cmd_sql)
     return p
 
 
