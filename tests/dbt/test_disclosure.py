@@ -1,0 +1,143 @@
+"""部门预算公开 tables 1-9 on a real dbt build of a small simulated district: documented columns, the
+tie-outs the templates require, and the XLSX export."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from ingest.disclosure_export import SHEETS, DisclosureNotFound, export_disclosure
+
+from .test_subsystem_marts import District, assert_marts_match_their_docs, built_district
+
+TABLES = [
+    "disclosure_t01_budget_summary", "disclosure_t02_income_summary", "disclosure_t03_expenditure_summary",
+    "disclosure_t04_fiscal_appropriation_summary", "disclosure_t05_general_public_expenditure",
+    "disclosure_t06_general_public_basic_expenditure", "disclosure_t07_three_public_expenditure",
+    "disclosure_t08_government_fund_expenditure", "disclosure_t09_state_capital_expenditure",
+]
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    return built_district(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def departments(district: District) -> list[tuple[str, int]]:
+    rows = district.query("select distinct dept_code, fiscal_year from marts.disclosure_t01_budget_summary order by 1, 2")
+    assert len(rows) >= 3
+    return rows
+
+
+def total(district: District, sql: str, dept: str, year: int) -> Decimal:
+    return district.query(sql, [dept, year])[0][0]
+
+
+def test_the_nine_tables_exist_with_the_documented_columns(district: District) -> None:
+    docs = assert_marts_match_their_docs(district, "disclosure")
+    assert sorted(docs) == TABLES
+
+
+def test_summary_balances_and_carries_every_approved_line(district: District, departments: list) -> None:
+    approved = dict(((d, int(y)), a) for d, y, a in district.query(
+        "select dept_code, fiscal_year, sum(reply_amt) from staging.stg_core__bgt_pm_annual "
+        "where status = 'approved' group by 1, 2"))
+    assert set(approved) == set(departments)
+    for dept, year in departments:
+        rows = district.query("select side, line_name, budget_amt from marts.disclosure_t01_budget_summary "
+                              "where dept_code = ? and fiscal_year = ?", [dept, year])
+        by_name = {(side, name): amt for side, name, amt in rows}
+        assert by_name[("收入", "收入总计")] == by_name[("支出", "支出总计")] == approved[(dept, year)] > 0
+        assert by_name[("收入", "本年收入合计")] == sum(
+            a for (s, n), a in by_name.items() if s == "收入" and n not in ("本年收入合计", "上年结转结余", "收入总计"))
+
+
+def test_tables_tie_out_as_the_templates_require(district: District, departments: list) -> None:
+    where = "where dept_code = ? and fiscal_year = ?"
+    for dept, year in departments:
+        t01 = total(district, f"select budget_amt from marts.disclosure_t01_budget_summary {where} "
+                              "and side = '支出' and line_name = '本年支出合计'", dept, year)
+        t02 = total(district, f"select total_amt from marts.disclosure_t02_income_summary {where} "
+                              "and subject_level = 0", dept, year)
+        t03 = total(district, f"select total_amt from marts.disclosure_t03_expenditure_summary {where} "
+                              "and subject_level = 0", dept, year)
+        assert t01 == t02 == t03                                 # table 1 = table 2 = table 3
+        t04 = district.query(f"select general_public_amt, government_fund_amt, state_capital_amt, total_amt "
+                             f"from marts.disclosure_t04_fiscal_appropriation_summary {where} "
+                             "and side = '支出' and row_kind = 'total'", [dept, year])[0]
+        t05 = district.query(f"select total_amt, basic_amt, personnel_amt, public_amt, project_amt "
+                             f"from marts.disclosure_t05_general_public_expenditure {where} and subject_level = 0",
+                             [dept, year])[0]
+        t06 = district.query(f"select total_amt, personnel_amt, public_amt "
+                             f"from marts.disclosure_t06_general_public_basic_expenditure {where} "
+                             "and subject_level = 0", [dept, year])[0]
+        t08 = total(district, f"select total_amt from marts.disclosure_t08_government_fund_expenditure {where} "
+                              "and subject_level = 0", dept, year)
+        t09 = total(district, f"select total_amt from marts.disclosure_t09_state_capital_expenditure {where} "
+                              "and subject_level = 0", dept, year)
+        assert t04 == (t05[0], t08, t09, t05[0] + t08 + t09)      # table 4 = tables 5, 8, 9
+        assert t05[0] == t05[1] + t05[4]                          # table 5 = basic + project …
+        assert t05[1:4] == t06                                    # … and its basic part = table 6
+        sangong = {n: (p, b, c) for n, p, b, c in district.query(
+            f"select line_no, prior_year_budget_amt, budget_amt, change_amt "
+            f"from marts.disclosure_t07_three_public_expenditure {where}", [dept, year])}
+        assert sorted(sangong) == [1, 2, 3, 4, 5, 6]
+        assert sangong[1][1] == sangong[2][1] + sangong[3][1] + sangong[6][1]
+        assert sangong[3][1] == sangong[4][1] + sangong[5][1]
+        assert sangong[1][1] <= t05[0]
+
+
+def test_function_rows_add_up_to_their_class_and_total(district: District) -> None:
+    for table in ("disclosure_t02_income_summary", "disclosure_t03_expenditure_summary",
+                  "disclosure_t05_general_public_expenditure"):
+        rows = district.query(f"select dept_code, fiscal_year, subject_level, subject_code, total_amt from marts.{table}")
+        sums: dict[tuple, Decimal] = defaultdict(Decimal)
+        for dept, year, level, code, amt in rows:
+            if level == 1:
+                sums[(dept, year, None)] += amt
+            if level == 2:
+                sums[(dept, year, code[:3])] += amt
+        for dept, year, level, code, amt in rows:
+            if level in (0, 1):
+                assert amt == sums[(dept, year, code)], (table, dept, code)
+
+
+def test_xlsx_export_opens_and_its_table_1_total_is_the_marts(district: District, departments: list,
+                                                               tmp_path: Path) -> None:
+    dept, year = departments[0]
+    out = export_disclosure(district.warehouse, dept, year, tmp_path / "公开" / f"{dept}_{year}.xlsx")
+    wb = load_workbook(out)
+    assert wb.sheetnames == [s.sheet_name for s in SHEETS]
+    ws = wb["表1 部门收支总表"]
+    assert "单位：元" in [c.value for c in ws[3]]
+    name = district.query("select dept_name from marts.disclosure_t01_budget_summary where dept_code = ? limit 1",
+                          [dept])[0][0]
+    assert ws["A2"].value == f"{name}{year}年部门收支总表"
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    mart_total = total(district, "select budget_amt from marts.disclosure_t01_budget_summary where dept_code = ? "
+                                 "and fiscal_year = ? and line_name = '收入总计'", dept, year)
+    assert Decimal(str(rows["收入总计"][1])) == mart_total
+    assert rows["收入总计"][2] == "支出总计" and Decimal(str(rows["收入总计"][3])) == mart_total
+    assert ws.cell(row=[r[0] for r in ws.iter_rows(min_row=1, values_only=True)].index("收入总计") + 1,
+                   column=2).number_format == "#,##0.00"
+    # every sheet carries the department's title and a header
+    for spec, sheet in zip(SHEETS, wb.worksheets, strict=True):
+        assert sheet["A2"].value == f"{name}{year}年{spec.title}"
+    # 万元: each figure rounded half-up to 0.01 万元
+    wan = load_workbook(export_disclosure(district.warehouse, dept, year, tmp_path / "wan.xlsx", unit="万元"))
+    ws = wan["表1 部门收支总表"]
+    assert "单位：万元" in [c.value for c in ws[3]]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    expected = (mart_total / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert Decimal(str(rows["收入总计"][1])) == expected
+
+
+def test_export_refuses_a_department_without_a_budget(district: District, tmp_path: Path) -> None:
+    with pytest.raises(DisclosureNotFound, match="没有部门 999"):
+        export_disclosure(district.warehouse, "999", 2025, tmp_path / "none.xlsx")
+    assert not (tmp_path / "none.xlsx").exists()
