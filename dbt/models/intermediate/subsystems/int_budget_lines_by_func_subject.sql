@@ -34,7 +34,7 @@ exploded as (
 
 ),
 
-named as (
+final as (
 
     select
         exploded.*,
@@ -49,4 +49,4 @@ named as (
 
 )
 
-select * from named
+select * from final

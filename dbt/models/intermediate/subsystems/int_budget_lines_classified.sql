@@ -39,7 +39,7 @@ approved as (
 
 ),
 
-classified as (
+final as (
 
     select
         approved.bgt_pman_id,
@@ -94,4 +94,4 @@ classified as (
 
 )
 
-select * from classified
+select * from final

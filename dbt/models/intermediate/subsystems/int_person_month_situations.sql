@@ -56,7 +56,7 @@ situations as (
 
 ),
 
-person_months as (
+final as (
 
     select
         situations.per_id,
@@ -98,4 +98,4 @@ person_months as (
 
 )
 
-select * from person_months
+select * from final
