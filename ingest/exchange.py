@@ -115,8 +115,10 @@ def spec_markdown(specs: dict[str, FeedSpec]) -> str:
     out = ["# 数据交换标准 · Data-exchange standard", "",
            "Generated from the specs in this folder by `ingest.exchange.spec_markdown` — edit the YAML, not this file.",
            "", "Files are dropped into `$FISCAL_HOME/exchange/inbox/` as CSV (UTF-8 or GBK), XLSX or Parquet. "
-           "A file with the wrong columns, encoding or a truncated body is rejected whole; a row that breaks a "
-           "rule is quarantined with the reason; the rest loads. The same file (by SHA-256) loads once.", ""]
+           "A file with the wrong columns, encoding or a truncated body is rejected whole (every line of a CSV, "
+           "the last one included, ends with a line break); a row that breaks a rule is quarantined with the "
+           "reason; the rest loads. The same file (by SHA-256) loads once; a key already loaded from an earlier "
+           "file is quarantined (the first delivery stands).", ""]
     for s in specs.values():
         out += [f"## {s.feed} v{s.version} — {s.title_zh} · {s.title_en}", "",
                 f"- 发送方 sender: {s.sender}", f"- 文件名 file name: `{s.file_pattern.pattern}`",

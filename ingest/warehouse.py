@@ -68,6 +68,13 @@ def publish(home: Path) -> Path:
     with open(build, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(build, live)
+    # make the rename durable before the caller archives the inbox files the new warehouse holds: otherwise a
+    # power cut could bring back the old warehouse with those files already gone from the inbox
+    fd = os.open(home, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     return live
 
 
