@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from ingest.warehouse import live_path
 if TYPE_CHECKING:
     from .conftest import District
 
+MESSAGE = re.compile(r"^(?P<zh>[^(]*[\u4e00-\u9fff][^(]*) \((?P<en>[A-Za-z].*[A-Za-z].*)\)$")
 TAX_HEADER = ["入库日期", "收入科目代码", "收入科目名称", "预算级次", "征收机关", "金额"]
 BANK_HEADER = ["pay_cert_no", "xpay_amt", "xpay_date", "agent_business_no", "status", "reason"]
 COLLECTOR = "国家税务总局苏州市吴江区税务局"
@@ -146,3 +148,23 @@ def file_sha(path: Path) -> str:
 def folder_state(folder: Path) -> dict[str, str]:
     """Relative path → content hash of every file under a folder."""
     return {str(p.relative_to(folder)): file_sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def quarantined(home: Path, name: str) -> list[dict[str, Any]]:
+    cols = ("feed", "file_name", "file_sha256", "row_no", "field", "rule", "message", "row_json")
+    rows = query(home, f"select {', '.join(cols)} from raw.xch_quarantine where file_name = ? order by row_no, field",
+                 [name])
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def file_record(home: Path, name: str) -> dict[str, Any]:
+    cols = ("feed", "status", "rule", "rows_total", "rows_loaded", "rows_quarantined", "encoding", "file_sha256")
+    rows = query(home, f"select {', '.join(cols)} from raw.xch_file where file_name = ?", [name])
+    assert len(rows) == 1, rows
+    return dict(zip(cols, rows[0], strict=True))
+
+
+def assert_message(msg: str, *, zh: str = "", en: str = "") -> None:
+    m = MESSAGE.match(msg)
+    assert m, f"not “中文 (English)”: {msg}"
+    assert zh in m["zh"] and en in m["en"], msg

@@ -105,7 +105,7 @@ def test_a_refresh_killed_part_way_leaves_everything_as_it_was(grown: Path, load
     archive_before = folder_state(grown / "exchange" / "archive")
     proc = child(grown, "kill", marker)
     _out, err = proc.communicate(timeout=300)
-    assert proc.returncode == -signal.SIGKILL, err
+    assert proc.returncode == -signal.SIGKILL, f"exit {proc.returncode} (3: no progress message began {marker!r}) {err}"
     assert build_path(grown).exists()                          # it was killed while writing its build file
     assert file_sha(live_path(grown)) == live_before
     assert folder_state(inbox(grown)) == inbox_before

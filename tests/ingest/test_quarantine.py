@@ -19,11 +19,14 @@ from .conftest import District
 from .helpers import (
     BANK_HEADER,
     TAX_HEADER,
+    assert_message,
     bank_row,
     copy_home,
     csv_bytes,
     drop,
+    file_record,
     inbox,
+    quarantined,
     query,
     run,
     sha256,
@@ -32,32 +35,11 @@ from .helpers import (
 
 DAY = "2025-05-06"
 TAX_FILE, BANK_FILE, ROSTER_FILE = "tax_revenue_20250506.csv", "bank_receipt_20250506.csv", "hr_roster_20250506.xlsx"
-MESSAGE = re.compile(r"^(?P<zh>[^(]*[\u4e00-\u9fff][^(]*) \((?P<en>[A-Za-z].*[A-Za-z].*)\)$")
 
 
 @pytest.fixture
 def home(loaded: Path, tmp_path: Path) -> Path:
     return copy_home(loaded, tmp_path / "home")
-
-
-def quarantined(home: Path, name: str) -> list[dict[str, Any]]:
-    cols = ("feed", "file_name", "file_sha256", "row_no", "field", "rule", "message", "row_json")
-    rows = query(home, f"select {', '.join(cols)} from raw.xch_quarantine where file_name = ? order by row_no, field",
-                 [name])
-    return [dict(zip(cols, r, strict=True)) for r in rows]
-
-
-def file_record(home: Path, name: str) -> dict[str, Any]:
-    cols = ("feed", "status", "rule", "rows_total", "rows_loaded", "rows_quarantined", "encoding", "file_sha256")
-    rows = query(home, f"select {', '.join(cols)} from raw.xch_file where file_name = ?", [name])
-    assert len(rows) == 1, rows
-    return dict(zip(cols, rows[0], strict=True))
-
-
-def assert_message(msg: str, *, zh: str = "", en: str = "") -> None:
-    m = MESSAGE.match(msg)
-    assert m, f"not “中文 (English)”: {msg}"
-    assert zh in m["zh"] and en in m["en"], msg
 
 
 # -- the tax and bank feeds: a good row, the bad row (line 3 of the file), another good row ------------------------
