@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -34,10 +35,6 @@ def departments(district: District) -> list[tuple[str, int]]:
     return rows
 
 
-def total(district: District, sql: str, dept: str, year: int) -> Decimal:
-    return district.query(sql, [dept, year])[0][0]
-
-
 def test_the_nine_tables_exist_with_the_documented_columns(district: District) -> None:
     docs = assert_marts_match_their_docs(district, "disclosure")
     assert sorted(docs) == TABLES
@@ -58,38 +55,39 @@ def test_summary_balances_and_carries_every_approved_line(district: District, de
 
 
 def test_tables_tie_out_as_the_templates_require(district: District, departments: list) -> None:
-    where = "where dept_code = ? and fiscal_year = ?"
-    for dept, year in departments:
-        t01 = total(district, f"select budget_amt from marts.disclosure_t01_budget_summary {where} "
-                              "and side = '支出' and line_name = '本年支出合计'", dept, year)
-        t02 = total(district, f"select total_amt from marts.disclosure_t02_income_summary {where} "
-                              "and subject_level = 0", dept, year)
-        t03 = total(district, f"select total_amt from marts.disclosure_t03_expenditure_summary {where} "
-                              "and subject_level = 0", dept, year)
-        assert t01 == t02 == t03                                 # table 1 = table 2 = table 3
-        t04 = district.query(f"select general_public_amt, government_fund_amt, state_capital_amt, total_amt "
-                             f"from marts.disclosure_t04_fiscal_appropriation_summary {where} "
-                             "and side = '支出' and row_kind = 'total'", [dept, year])[0]
-        t05 = district.query(f"select total_amt, basic_amt, personnel_amt, public_amt, project_amt "
-                             f"from marts.disclosure_t05_general_public_expenditure {where} and subject_level = 0",
-                             [dept, year])[0]
-        t06 = district.query(f"select total_amt, personnel_amt, public_amt "
-                             f"from marts.disclosure_t06_general_public_basic_expenditure {where} "
-                             "and subject_level = 0", [dept, year])[0]
-        t08 = total(district, f"select total_amt from marts.disclosure_t08_government_fund_expenditure {where} "
-                              "and subject_level = 0", dept, year)
-        t09 = total(district, f"select total_amt from marts.disclosure_t09_state_capital_expenditure {where} "
-                              "and subject_level = 0", dept, year)
-        assert t04 == (t05[0], t08, t09, t05[0] + t08 + t09)      # table 4 = tables 5, 8, 9
-        assert t05[0] == t05[1] + t05[4]                          # table 5 = basic + project …
-        assert t05[1:4] == t06                                    # … and its basic part = table 6
-        sangong = {n: (p, b, c) for n, p, b, c in district.query(
-            f"select line_no, prior_year_budget_amt, budget_amt, change_amt "
-            f"from marts.disclosure_t07_three_public_expenditure {where}", [dept, year])}
-        assert sorted(sangong) == [1, 2, 3, 4, 5, 6]
-        assert sangong[1][1] == sangong[2][1] + sangong[3][1] + sangong[6][1]
-        assert sangong[3][1] == sangong[4][1] + sangong[5][1]
-        assert sangong[1][1] <= t05[0]
+    with duckdb.connect(str(district.warehouse), read_only=True) as con:
+        for dept, year in departments:
+            tie_out(con, dept, year)
+
+
+def tie_out(con: duckdb.DuckDBPyConnection, dept: str, year: int) -> None:
+    def row(table: str, columns: str, condition: str) -> tuple:
+        return con.execute(f"select {columns} from marts.{table} where dept_code = ? and fiscal_year = ? "
+                           f"and {condition}", [dept, year]).fetchall()[0]
+
+    t01 = row("disclosure_t01_budget_summary", "budget_amt", "side = '支出' and line_name = '本年支出合计'")[0]
+    t02 = row("disclosure_t02_income_summary", "total_amt", "subject_level = 0")[0]
+    t03 = row("disclosure_t03_expenditure_summary", "total_amt", "subject_level = 0")[0]
+    assert t01 == t02 == t03                                     # table 1 = table 2 = table 3
+    t04 = row("disclosure_t04_fiscal_appropriation_summary",
+              "general_public_amt, government_fund_amt, state_capital_amt, total_amt",
+              "side = '支出' and row_kind = 'total'")
+    t05 = row("disclosure_t05_general_public_expenditure",
+              "total_amt, basic_amt, personnel_amt, public_amt, project_amt", "subject_level = 0")
+    t06 = row("disclosure_t06_general_public_basic_expenditure", "total_amt, personnel_amt, public_amt",
+              "subject_level = 0")
+    t08 = row("disclosure_t08_government_fund_expenditure", "total_amt", "subject_level = 0")[0]
+    t09 = row("disclosure_t09_state_capital_expenditure", "total_amt", "subject_level = 0")[0]
+    assert t04 == (t05[0], t08, t09, t05[0] + t08 + t09)          # table 4 = tables 5, 8, 9
+    assert t05[0] == t05[1] + t05[4]                              # table 5 = basic + project …
+    assert t05[1:4] == t06                                        # … and its basic part = table 6
+    sangong = {n: b for n, b in con.execute(
+        "select line_no, budget_amt from marts.disclosure_t07_three_public_expenditure "
+        "where dept_code = ? and fiscal_year = ?", [dept, year]).fetchall()}
+    assert sorted(sangong) == [1, 2, 3, 4, 5, 6]
+    assert sangong[1] == sangong[2] + sangong[3] + sangong[6]     # 合计 = the three buckets
+    assert sangong[3] == sangong[4] + sangong[5]                  # 公务用车 = 购置 + 运行维护
+    assert sangong[1] <= t05[0]
 
 
 def test_function_rows_add_up_to_their_class_and_total(district: District) -> None:
@@ -119,8 +117,8 @@ def test_xlsx_export_opens_and_its_table_1_total_is_the_marts(district: District
                           [dept])[0][0]
     assert ws["A2"].value == f"{name}{year}年部门收支总表"
     rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
-    mart_total = total(district, "select budget_amt from marts.disclosure_t01_budget_summary where dept_code = ? "
-                                 "and fiscal_year = ? and line_name = '收入总计'", dept, year)
+    mart_total = district.query("select budget_amt from marts.disclosure_t01_budget_summary where dept_code = ? "
+                                "and fiscal_year = ? and line_name = '收入总计'", [dept, year])[0][0]
     assert Decimal(str(rows["收入总计"][1])) == mart_total
     assert rows["收入总计"][2] == "支出总计" and Decimal(str(rows["收入总计"][3])) == mart_total
     assert ws.cell(row=[r[0] for r in ws.iter_rows(min_row=1, values_only=True)].index("收入总计") + 1,
