@@ -62,7 +62,7 @@ def _project_files(project: DbtProject) -> Iterator[Path]:
     conf = yaml.safe_load((project.project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
     roots = [project.project_dir, *((project.project_dir / p).resolve() for p in conf.get("seed-paths", []))]
     for root in roots:
-        stack = [root]
+        stack = [root] if root.is_dir() else []
         while stack:
             for p in stack.pop().iterdir():
                 if p.is_dir():

@@ -1,0 +1,69 @@
+"""Fixtures for the Dagster project: a small simulated district, the loaded definitions, and one real
+refresh_job run on a copy of the district (shared by the tests that look at its results).
+
+The dbt manifest is parsed when the definitions load, if it is missing (a clean clone) or older than the
+dbt project (``dagster_project/defs/dbt/project.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+FISCAL = str(Path(sys.executable).with_name("fiscal"))
+SMALL = ("--scale", "0.01", "--years", "1", "--as-of", "2025-04-30")   # a small district, four months
+
+
+@pytest.fixture(scope="session")
+def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated district's FISCAL_HOME (core.sqlite3 and an exchange inbox), never refreshed: copy it."""
+    home = tmp_path_factory.mktemp("district")
+    out = subprocess.run([FISCAL, "simulate", *SMALL], env=os.environ | {"FISCAL_HOME": str(home)},
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert any((home / "exchange" / "inbox").iterdir())
+    return home
+
+
+def copy_home(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def dagster_defs() -> dg.Definitions:
+    """Loading parses the dbt project first when its manifest is missing (a clean clone) or stale."""
+    from dagster_project.definitions import defs
+
+    return defs()
+
+
+@dataclass
+class Refreshed:
+    home: Path
+    inbox_files: list[str]
+    result: dg.ExecuteInProcessResult
+
+    def check_evaluations(self) -> list[dg.AssetCheckEvaluation]:
+        return [e.asset_check_evaluation_data for e in self.result.all_events
+                if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+@pytest.fixture(scope="session")
+def refreshed(district: Path, dagster_defs: dg.Definitions, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshed]:
+    """refresh_job run once, in process, on a copy of the district."""
+    home = copy_home(district, tmp_path_factory.mktemp("refreshed") / "home")
+    inbox = sorted(p.name for p in (home / "exchange" / "inbox").iterdir())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FISCAL_HOME", str(home))
+        mp.delenv("FISCAL_CORE_URL", raising=False)
+        result = dagster_defs.resolve_job_def("refresh_job").execute_in_process(raise_on_error=False)
+    yield Refreshed(home, inbox, result)

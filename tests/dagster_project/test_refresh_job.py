@@ -1,0 +1,67 @@
+"""refresh_job on a small simulated district: everything materialises in order, the dbt tests and the
+reconciliation pass, the live warehouse has its marts, and the inbox is settled."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import duckdb
+
+from .conftest import Refreshed
+
+ORDER = ["warehouse__build", "core_extract", "exchange_ingest", "fiscal_dbt",
+         "marts__fct_payment_reconciles_with_core", "warehouse__live"]
+
+
+def test_job_succeeds_step_by_step(refreshed: Refreshed) -> None:
+    result = refreshed.result
+    failures = [e.event_specific_data.error.message for e in result.all_events  # type: ignore[union-attr]
+                if e.event_type_value == "STEP_FAILURE"]
+    assert result.success, failures
+    done = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+    assert done == ORDER        # in process, one step after another
+    build = result.asset_materializations_for_node("warehouse__build")[0]
+    assert build.metadata["mode"].value == "full"       # no live warehouse yet: a full build
+
+
+def test_dbt_tests_ran_as_checks_and_passed(refreshed: Refreshed) -> None:
+    dbt = [c for c in refreshed.check_evaluations() if c.check_name != "reconciles_with_core"]
+    assert len(dbt) >= 5
+    assert [c.asset_check_key.to_user_string() for c in dbt if not c.passed] == []
+
+
+def test_reconciliation_passed_against_the_core(refreshed: Refreshed) -> None:
+    (recon,) = [c for c in refreshed.check_evaluations() if c.check_name == "reconciles_with_core"]
+    assert recon.passed, recon.description
+    meta = {k: v.value for k, v in recon.metadata.items()}
+    with sqlite3.connect(refreshed.home / "core.sqlite3") as core:
+        apps, amount = core.execute("select count(*), sum(pay_app_amt) from pay_voucher").fetchone()
+    assert apps > 100
+    assert (meta["applications"], meta["application_amount_fen"]) == (apps, amount)
+    assert meta["days"] > 30 and meta["mismatches"] == 0
+    assert "marts.fct_payment" in meta["tables_compared"]
+
+
+def test_live_warehouse_has_marts_and_inbox_is_settled(refreshed: Refreshed) -> None:
+    home = refreshed.home
+    assert (home / "warehouse.duckdb").exists()
+    assert not (home / ".warehouse.build.duckdb").exists()
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        marts = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                            "where table_schema = 'marts'").fetchall()}
+        (n_fct,) = con.execute("select count(*) from marts.fct_payment").fetchall()[0]
+        files = con.execute("select file_name from raw.xch_file").fetchall()
+    finally:
+        con.close()
+    assert {"fct_payment", "dim_agency"} <= marts
+    with sqlite3.connect(home / "core.sqlite3") as core:
+        assert n_fct == core.execute("select count(*) from pay_voucher").fetchone()[0]
+    # every inbox file was recorded, and moved to the archive or the rejected folder
+    assert sorted(f for (f,) in files) == refreshed.inbox_files
+    assert list((home / "exchange" / "inbox").iterdir()) == []
+    kept = [p for p in (home / "exchange").rglob("*") if p.is_file() and not p.name.endswith(".reason.txt")
+            and "inbox" not in p.parts]
+    assert len(kept) == len(refreshed.inbox_files)
+    live = refreshed.result.asset_materializations_for_node("warehouse__live")[0]
+    assert live.metadata["inbox_archived"].value + live.metadata["inbox_rejected"].value == len(kept)
