@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from ingest.compare import table_fingerprints
 
 RESULTS = Path(__file__).with_name("results") / "refresh.json"
 CHILD = """
@@ -73,23 +73,6 @@ def _tip(core: Path, seq: int | None = None) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def _fingerprint(warehouse: Path) -> dict[str, Any]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        out: dict[str, Any] = {}
-        for (table,) in con.execute("select table_name from information_schema.tables where table_schema = 'marts' "
-                                    "order by 1").fetchall():
-            money = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
-                "and data_type like 'DECIMAL%' order by 1", [table]).fetchall()]
-            sums = ", ".join(f"cast(sum({c}) as varchar)" for c in money) or "null"
-            row = con.execute(f"select count(*), {sums} from marts.{table}").fetchone()
-            out[table] = list(row) if row else []
-        return out
-    finally:
-        con.close()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--label", required=True)
@@ -122,7 +105,7 @@ def main() -> None:
               f"{len(new_files)} new exchange files …", flush=True)
         inc = _refresh(inc_home, "incremental")
         print(f"  {inc}", flush=True)
-        same = _fingerprint(full_home / "warehouse.duckdb") == _fingerprint(inc_home / "warehouse.duckdb")
+        same = table_fingerprints(full_home / "warehouse.duckdb") == table_fingerprints(inc_home / "warehouse.duckdb")
         row = {"label": opts.label, "journal_rows": cur_tip[0], "new_journal_rows": cur_tip[0] - prev_tip[0],
                "new_exchange_files": len(new_files),
                "core_db_mb": round((opts.cur / "core.sqlite3").stat().st_size / 2**20, 1),

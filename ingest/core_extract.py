@@ -238,14 +238,16 @@ STATE_DDL = """
 create schema if not exists raw;
 create table if not exists raw._extract_state (
     source varchar primary key, last_seq bigint not null, last_ledger_id bigint not null,
-    extracted_at timestamp not null)
+    extracted_at timestamp not null, last_hash varchar);
+alter table raw._extract_state add column if not exists last_hash varchar
 """
 
 
-def _state(wh: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+def _state(wh: duckdb.DuckDBPyConnection) -> tuple[int, int, str | None] | None:
     wh.execute(STATE_DDL)
-    row = wh.execute("select last_seq, last_ledger_id from raw._extract_state where source = 'core'").fetchone()
-    return (int(row[0]), int(row[1])) if row else None
+    row = wh.execute("select last_seq, last_ledger_id, last_hash from raw._extract_state where source = 'core'"
+                     ).fetchone()
+    return (int(row[0]), int(row[1]), row[2]) if row else None
 
 
 def _create_table(wh: duckdb.DuckDBPyConnection, spec: RawTable) -> None:
@@ -329,7 +331,16 @@ def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = F
     with core_snapshot(core_url) as snap:
         tip = int(snap.scalar("select coalesce(max(seq), 0) from journal") or 0)
         ledger_tip = int(snap.scalar("select coalesce(max(ledger_id), 0) from ba_bgt_ledger") or 0)
-        from_seq, from_ledger = state if state else (0, 0)
+        tip_hash = snap.scalar(f"select hash from journal where seq = {tip}")
+        if state:
+            # the warehouse's watermark must still be a point of this core's chain: a core restored from an
+            # older backup or rebuilt from scratch has a different (or no) row there, and is re-read whole
+            seen_hash = snap.scalar(f"select hash from journal where seq = {state[0]}") if state[0] else None
+            if state[0] > tip or (state[2] is not None and seen_hash != state[2]):
+                say("  核心日志与上次抽取时不一致（核心被重建或恢复），改为全量抽取 "
+                    "(the core's journal no longer contains the last extract's tip: re-reading it whole)")
+                state = None
+        from_seq, from_ledger = (state[0], state[1]) if state else (0, 0)
         report = ExtractReport("incremental" if state else "full", from_seq, tip)
         if state and tip == from_seq and ledger_tip == from_ledger:
             _control_totals(snap, wh)
@@ -372,6 +383,6 @@ def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = F
             say(f"  raw.{spec.name}: {n:,} 行 ({'全量' if not state or spec.mode == 'full' else '增量'})")
         _control_totals(snap, wh)
         wh.execute("delete from raw._extract_state where source = 'core'")
-        wh.execute("insert into raw._extract_state values ('core', ?, ?, current_localtimestamp())",
-                   [tip, ledger_tip])
+        wh.execute("insert into raw._extract_state values ('core', ?, ?, current_localtimestamp(), ?)",
+                   [tip, ledger_tip, tip_hash])
     return report

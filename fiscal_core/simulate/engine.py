@@ -354,9 +354,10 @@ class Simulation:
             self.month_start(y, d.month)
         payments = self.todays_payments(d)
         self.submit_and_review(d, payments)
-        if d.month == 7 and d.day == 15:
+        # mid-July 双监控 and the December self-evaluation: on the first working day from the 15th / 22nd
+        if d.month == 7 and d == next(w for w in month_workdays(y, 7) if w.day >= 15):
             self.perf_monitoring(y, d)
-        if d.month == 12 and d.day == 22:
+        if d.month == 12 and d == next(w for w in month_workdays(y, 12) if w.day >= 22):
             self.self_evaluation(y)
 
     # -- budget preparation -----------------------------------------------------------------------------------
