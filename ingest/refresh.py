@@ -156,4 +156,24 @@ def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool =
     return report
 
 
-__all__ = ["DBT_PROJECT", "DbtFailed", "RefreshReport", "build_path", "refresh", "run_dbt"]
+def generate_docs(settings: Settings | None = None) -> Path:
+    """``dbt docs generate`` for the live warehouse, on a copy of it (dbt opens its database for writing,
+    which would lock readers out). Returns the folder holding index.html, manifest.json and catalog.json."""
+    import shutil
+    import tempfile
+
+    settings = settings or Settings.from_env()
+    live = live_path(settings.home)
+    if not live.exists():
+        raise FileNotFoundError(f"数据仓库尚未生成，请先运行 fiscal refresh (warehouse not built yet: {live})")
+    target = settings.home / ".dbt"
+    with tempfile.TemporaryDirectory(prefix="fiscal-docs-") as tmp:
+        copy = Path(tmp) / "warehouse.duckdb"
+        shutil.copyfile(live, copy)
+        _n, failures = run_dbt(["docs", "generate"], copy, target_dir=target)
+    if failures:
+        raise DbtFailed("dbt docs generate 失败 (failed): " + "; ".join(failures))
+    return target / "target"
+
+
+__all__ = ["DBT_PROJECT", "DbtFailed", "RefreshReport", "build_path", "generate_docs", "refresh", "run_dbt"]

@@ -238,6 +238,28 @@ def cmd_sql(args: argparse.Namespace) -> int:
             buf = []
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """dbt docs for the marts: every model's grain and every column described."""
+    from ingest.refresh import DbtFailed, generate_docs
+
+    try:
+        folder = generate_docs(Settings.from_env())
+    except (DbtFailed, FileNotFoundError) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(t(f"数据字典已生成：{folder / 'index.html'}（含 manifest.json、catalog.json）",
+            f"data dictionary written: {folder / 'index.html'} (with manifest.json, catalog.json)"))
+    if args.serve:
+        import functools
+        import http.server
+
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
+            print(f"http://127.0.0.1:{args.port}/index.html", flush=True)
+            httpd.serve_forever()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     rc = cmd_simulate(args)
     if rc != 0:
@@ -287,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("refresh", help="刷新数据仓库：抽取 → dbt build → 切换 / ingest → dbt build → swap the warehouse")
     s.add_argument("--full", action="store_true", help="全量重建 / rebuild from nothing")
     s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("docs", help="生成数据字典 (dbt docs) / generate the data dictionary")
+    s.add_argument("--serve", action="store_true", help="在 127.0.0.1 上提供浏览 / serve it on 127.0.0.1")
+    s.add_argument("--port", type=int, default=8081)
+    s.set_defaults(func=cmd_docs)
 
     s = sub.add_parser("sql", help="只读查询数据仓库 / read-only SQL on the warehouse")
     s.add_argument("query", nargs="?", help="一条查询；省略则进入交互控制台 / a query; none for the console")
