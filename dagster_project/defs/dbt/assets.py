@@ -2,7 +2,8 @@
 
 ``dbt build`` runs seeds, models and data tests in dependency order, and dagster-dbt reports each test as an
 asset check; a failing test fails the step, so the warehouse is not swapped in. dbt is told where the build
-file is through ``FISCAL_WAREHOUSE_PATH`` (absolute; ``dbt/profiles.yml`` reads it).
+file is through ``FISCAL_WAREHOUSE_PATH`` (absolute; ``dbt/profiles.yml`` reads it). Each run's dbt artifacts
+(run_results.json, logs, compiled SQL) go to ``dbt/target/dagster/runs/<run id>/``; the last five are kept.
 """
 
 import os
@@ -15,7 +16,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from ..warehouse.resource import FiscalWarehouse
-from .project import dbt_resource, fiscal_dbt_project, manifest_for_load
+from .project import dbt_resource, fiscal_dbt_project, manifest_for_load, prune_run_targets, run_target_path
 from .translator import FiscalDbtTranslator
 
 
@@ -41,8 +42,11 @@ def fiscal_dbt_assets() -> dg.AssetsDefinition:
     def fiscal_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: FiscalWarehouse) -> Iterator[Any]:
         # dbt runs as a subprocess that inherits this environment when it starts (inside .cli())
         with _env("FISCAL_WAREHOUSE_PATH", str(warehouse.build_file())):
-            invocation = dbt.cli(["build"], context=context)
-        yield from invocation.stream()
+            invocation = dbt.cli(["build"], context=context, target_path=run_target_path(context.run_id))
+        try:
+            yield from invocation.stream()
+        finally:
+            prune_run_targets()
 
     return fiscal_dbt
 

@@ -16,6 +16,7 @@ Nothing here runs at import.
 from __future__ import annotations
 
 import fcntl
+import shutil
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -30,6 +31,7 @@ from ingest.refresh import DBT_PROJECT
 # The venv's own dbt: with the venv not activated, a bare `dbt` is not on PATH (stack.md).
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 TARGET_PATH = Path("target", "dagster")
+KEEP_RUNS = 5           # artifacts of the last few `dbt build`s (about 20 MB each at SF 0.01) for debugging
 
 
 @cache
@@ -86,6 +88,21 @@ def manifest_for_load() -> Path:
     if using_dagster_dev() or manifest_is_stale(project):
         prepare_manifest(project)
     return project.manifest_path
+
+
+def run_target_path(run_id: str) -> Path:
+    """Where one run's ``dbt build`` writes its artifacts (run_results.json, logs, compiled SQL), absolute."""
+    return fiscal_dbt_project().project_dir / TARGET_PATH / "runs" / run_id
+
+
+def prune_run_targets(keep: int = KEEP_RUNS) -> None:
+    """Delete all but the newest ``keep`` runs' artifacts: every build writes a full set."""
+    runs = fiscal_dbt_project().project_dir / TARGET_PATH / "runs"
+    if not runs.is_dir():
+        return
+    old = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
+    for p in old:
+        shutil.rmtree(p, ignore_errors=True)
 
 
 if __name__ == "__main__":
