@@ -140,10 +140,10 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str] | None:
 
 
 def _warehouse_figures(con: duckdb.DuckDBPyConnection, layer: str, table: str, date_col: str,
-                       cols: Mapping[str, str], measures: tuple[str, ...], id_col: str) -> Figures:
+                       cols: Mapping[str, str], measures: tuple[str, ...]) -> Figures:
     sums = ", ".join(f"coalesce(sum({cols[m]}), 0)" for m in measures[1:])
     rows = con.execute(f"select cast({date_col} as varchar), count(*), {sums} from {table} "
-                       f"where {id_col} not in (select pay_app_id from reconcile_excluded) group by {date_col}"
+                       f"where pay_app_id not in (select pay_app_id from reconcile_excluded) group by {date_col}"
                        ).fetchall()
     return _as_figures(rows, measures, 1 if layer == "raw" else 100)
 
@@ -156,8 +156,13 @@ def _compare(result: Reconciliation, layer: str, table: str, core: Figures, wh: 
         result.mismatches += [Mismatch(layer, table, day, m, c[m], w[m]) for m in measures if c[m] != w[m]]
 
 
-def reconcile(core_url: str, con: duckdb.DuckDBPyConnection) -> Reconciliation:
-    """Compare the warehouse open on ``con`` (read-only is enough) with the core at ``core_url``."""
+LAYERS = ("raw", "staging", "marts")
+
+
+def reconcile(core_url: str, con: duckdb.DuckDBPyConnection, *, layers: Iterable[str] = LAYERS) -> Reconciliation:
+    """Compare the warehouse open on ``con`` (read-only is enough) with the core at ``core_url``, in the
+    given layers (``raw`` alone needs no dbt build)."""
+    layers = set(layers)
     state = None
     if _columns(con, "raw._extract_state"):
         rows = con.execute("select last_seq from raw._extract_state where source = 'core'").fetchall()
@@ -182,6 +187,8 @@ def reconcile(core_url: str, con: duckdb.DuckDBPyConnection) -> Reconciliation:
         for sources, core, measures in ((_APP_SOURCES, core_apps, APP_MEASURES),
                                         (_BILL_SOURCES, core_bills, BILL_MEASURES)):
             for layer, (table, date_col, cols) in sources.items():
+                if layer not in layers:
+                    continue
                 have = _columns(con, table)
                 if have is None:
                     if table in _OPTIONAL:
@@ -193,7 +200,7 @@ def reconcile(core_url: str, con: duckdb.DuckDBPyConnection) -> Reconciliation:
                 if missing:
                     result.problems.append(f"{table} 缺少列 {', '.join(missing)} (columns missing)")
                     continue
-                wh = _warehouse_figures(con, layer, table, date_col, cols, measures, "pay_app_id")
+                wh = _warehouse_figures(con, layer, table, date_col, cols, measures)
                 _compare(result, layer, table, core, wh, measures)
                 result.compared.append(table)
     finally:
