@@ -22,6 +22,12 @@ def test_job_succeeds_step_by_step(refreshed: Refreshed) -> None:
     assert done == ORDER        # in process, one step after another
     build = result.asset_materializations_for_node("warehouse__build")[0]
     assert build.metadata["mode"].value == "full"       # no live warehouse yet: a full build
+    raw = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("core_extract")}
+    with sqlite3.connect(refreshed.home / "core.sqlite3") as core:
+        assert raw["raw/pay_voucher"]["rows_extracted"].value == core.execute("select count(*) from pay_voucher").fetchone()[0]
+    ex = {m.asset_key.to_user_string(): m.metadata for m in result.asset_materializations_for_node("exchange_ingest")}
+    assert ex["raw_exchange/xch_file"]["files_recorded"].value == len(refreshed.inbox_files)
+    assert ex["raw_exchange/xch_tax_revenue"]["rows_loaded"].value > 0
 
 
 def test_dbt_tests_ran_as_checks_and_passed(refreshed: Refreshed) -> None:

@@ -42,18 +42,19 @@ def defs() -> dg.Definitions:
         finally:
             con.close()
         summary = got.summary()
-        rows = dict.fromkeys(tables, 0)
+        counts = {"files_loaded": summary.get("loaded", 0), "files_rejected": summary.get("rejected", 0),
+                  "files_duplicate": summary.get("duplicate", 0)}
+        loaded = dict.fromkeys(feed_table.values(), 0)
         for f in got.files:
             if f.feed in feed_table:
-                rows[feed_table[f.feed]] += f.rows_loaded
-        rows["xch_file"] = sum(1 for f in got.files if f.status != "duplicate")
-        rows["xch_quarantine"] = summary["rows_quarantined"]
+                loaded[feed_table[f.feed]] += f.rows_loaded
         for t in tables:
-            yield dg.MaterializeResult(asset_key=exchange_key(t), metadata={
-                "rows_added": rows[t],
-                "files_loaded": summary.get("loaded", 0),
-                "files_rejected": summary.get("rejected", 0),
-                "files_duplicate": summary.get("duplicate", 0),
-            })
+            if t in loaded:
+                own = {"rows_loaded": loaded[t]}
+            elif t == "xch_file":
+                own = {"files_recorded": sum(1 for f in got.files if f.status != "duplicate")}
+            else:
+                own = {"rows_quarantined": summary["rows_quarantined"]}
+            yield dg.MaterializeResult(asset_key=exchange_key(t), metadata=own | counts)
 
     return dg.Definitions(assets=[exchange_ingest])

@@ -66,7 +66,9 @@ class FiscalWarehouse(dg.ConfigurableResource):
 
     @property
     def full_rebuild(self) -> bool:
-        self.settings  # noqa: B018 - raises outside a run
+        """Whether this run rebuilds from nothing (decided when the run starts)."""
+        if self._settings is None:
+            raise WarehouseNotPrepared("warehouse 资源只能在运行中使用 (the warehouse resource is only usable in a run)")
         return self._full
 
     @property
