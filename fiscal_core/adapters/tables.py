@@ -614,3 +614,60 @@ journal = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_journal_object", "object_type", "object_id"),
 )
+
+# -- dynamic monitoring (动态监控, fiscal_core/monitoring) -----------------------------------------------------------
+mon_warning = Table(  # one warning: a rule's hit on a payment (real time) or on the ledger (scheduled), and its disposal
+    "mon_warning", metadata,
+    Column("warning_id", String(38), primary_key=True),
+    Column("warning_key", String(120), nullable=False, unique=True),   # rule + objects: a hit is recorded once
+    Column("rule_code", String(8), nullable=False),
+    Column("rule_no", Integer, nullable=False),                        # the §4.2 row
+    Column("rule_version", Integer, nullable=False),
+    Column("trigger_type", String(12), nullable=False),                # realtime / scheduled
+    Column("warning_level", String(8), nullable=False),                # red / orange / yellow / blue
+    Column("mof_div_code", String(9), nullable=False),
+    Column("fiscal_year", Integer, nullable=False),
+    Column("agency_code", String(21), nullable=False, index=True),
+    Column("dept_code", String(21), nullable=False),
+    Column("pro_code", String(21)),
+    Column("bgt_id", String(38)),
+    Column("pay_app_id", String(38), index=True),
+    Column("period", String(16)),                                      # scheduled: 2025, 2025Q3, 2025-11
+    Column("amount", Money, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence_json", Text, nullable=False),
+    Column("detected_at", DateTime, nullable=False),
+    Column("status", String(24), nullable=False, index=True),
+    Column("holds_payment", Boolean, nullable=False),                  # orange: the application waits
+    Column("hold_released", Boolean, nullable=False),
+    Column("due_date", Date),
+    Column("escalation_level", Integer, nullable=False),
+    Column("feedback_result", String(12)),                             # normal / violation (单位反馈)
+    Column("feedback_text", Text),
+    Column("attachment_ref", String(200)),
+    Column("review_opinion", Text),
+    Column("affirm_result", String(12)),                               # normal / violation (确认)
+    Column("violation_type", String(4)),                               # §4.3
+    Column("return_amt", Money, nullable=False),                       # 收回
+    Column("transfer_amt", Money, nullable=False),                     # 调账
+    Column("other_amt", Money, nullable=False),
+    Column("rectify_detail", Text),
+    Column("closed_at", DateTime),
+    *_audit(),
+)
+
+mon_warning_step = Table(  # the disposal trail of a warning, one row per step (also journalled)
+    "mon_warning_step", metadata,
+    Column("step_id", String(38), primary_key=True),
+    Column("warning_id", String(38), ForeignKey("mon_warning.warning_id"), nullable=False, index=True),
+    Column("step_no", Integer, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("from_status", String(24)),
+    Column("to_status", String(24), nullable=False),
+    Column("opinion", Text, nullable=False),
+    Column("detail_json", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("warning_id", "step_no", name="uq_mon_warning_step_no"),
+)

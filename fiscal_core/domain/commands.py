@@ -7,7 +7,7 @@ Every command carries the acting ``Actor`` and, where the standard has one, an `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .actors import SYSTEM, Actor
 from .agencies import Account
@@ -579,4 +579,100 @@ class SetTreasuryOpening(Command):
     mof_div_code: str
     open_date: date
     amount: Fen
+    actor: Actor = SYSTEM
+
+
+# -- dynamic monitoring (动态监控): warnings and their disposal (fiscal_core/monitoring) ------------------------------
+@dataclass(frozen=True)
+class FeedbackWarning(Command):
+    """单位反馈: ``result`` normal (with a reason; an orange warning also an attachment, which releases the
+    payment it holds) or violation (the unit admits it)."""
+
+    warning_id: str
+    result: str
+    reason: str
+    attachment_ref: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ReviewWarning(Command):
+    """业务处室（或主管部门）审核: approve (on to confirmation) or return (back to the unit, opinion required)."""
+
+    warning_id: str
+    action: str
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ConfirmWarning(Command):
+    """确认 (国库处): normal closes it; violation needs a §4.3 type and opens 整改 with the amounts to recover
+    (收回 ``return_amt``), to re-book (调账 ``transfer_amt``) and other, in fen."""
+
+    warning_id: str
+    result: str
+    violation_type: str = ""
+    return_amt: Fen = 0
+    transfer_amt: Fen = 0
+    other_amt: Fen = 0
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class CloseWarning(Command):
+    """整改完成，办结."""
+
+    warning_id: str
+    rectify_detail: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class EscalateWarnings(Command):
+    """Escalate the 区划's open warnings whose deadline is before ``as_of``."""
+
+    mof_div_code: str
+    as_of: date
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ScheduledHit:
+    """One row of ``marts.fct_warning`` from a scheduled rule. ``amount`` in fen."""
+
+    warning_key: str
+    rule_code: str
+    rule_version: int
+    mof_div_code: str
+    fiscal_year: int
+    agency_code: str
+    amount: Fen
+    message: str
+    evidence_json: str
+    detected_at: datetime
+    pro_code: str | None = None
+    bgt_id: str | None = None
+    pay_app_id: str | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordScheduledWarnings(Command):
+    """Scheduled rules' hits enter the disposal workflow (idempotent by ``warning_key``)."""
+
+    hits: tuple[ScheduledHit, ...]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetMonitorParam(Command):
+    """A monitoring rule's parameter for one 区划 (``param`` ``enabled`` = 0/1 switches the rule; rule ``ALL``
+    with ``enabled`` switches real-time screening)."""
+
+    mof_div_code: str
+    rule_code: str
+    param: str
+    value: str
     actor: Actor = SYSTEM

@@ -275,6 +275,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return rc
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """动态监控: rules, scoring against the planted cases, scheduled hits into the disposal workflow."""
+    from ..monitoring.cli import run
+
+    return run(args, t)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fiscal", description="财政一体化管理平台 · fiscal integration platform")
     p.add_argument("--lang", choices=["zh", "en"], default=os.environ.get("FISCAL_LANG", "zh"),
@@ -319,6 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query", nargs="?", help="一条查询；省略则进入交互控制台 / a query; none for the console")
     s.add_argument("--format", choices=["table", "csv"], default="table")
     s.set_defaults(func=cmd_sql)
+
+    from ..monitoring.cli import add_arguments as monitor_arguments
+
+    s = sub.add_parser("monitor", help="动态监控：规则、评分、处置 / dynamic monitoring: rules, scoring, disposal")
+    monitor_arguments(s)
+    s.set_defaults(func=cmd_monitor)
     return p
 
 

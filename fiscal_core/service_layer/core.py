@@ -24,6 +24,7 @@ from ..domain import commands as c
 from ..domain.actors import SYSTEM
 from ..domain.codes import CodeSets
 from ..domain.errors import DomainError
+from ..monitoring import service as monitoring
 from . import (
     budget,
     budget_prep,
@@ -89,6 +90,14 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.RecordTreasuryIncome: treasury.record_income,
     c.SetIncomeBudget: treasury.set_income_budget,
     c.SetTreasuryOpening: treasury.set_opening,
+    # 动态监控: warnings and their disposal
+    c.FeedbackWarning: monitoring.feedback_warning,
+    c.ReviewWarning: monitoring.review_warning,
+    c.ConfirmWarning: monitoring.confirm_warning,
+    c.CloseWarning: monitoring.close_warning,
+    c.EscalateWarnings: monitoring.escalate_warnings,
+    c.RecordScheduledWarnings: monitoring.record_scheduled_warnings,
+    c.SetMonitorParam: monitoring.set_monitor_param,
 }
 
 RETRIES = 5

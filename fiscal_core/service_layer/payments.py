@@ -21,6 +21,7 @@ from ..domain.payments import (
     check_plan,
     review,
 )
+from ..monitoring.service import require_released, screen_payment
 from .reference import fin_review_threshold
 from .results import BatchResult, PaymentResult, Rejection
 from .unit_of_work import UnitOfWork
@@ -232,12 +233,17 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
         raise ControlViolation("year_closed", "该预算年度已年终结账，请使用结转指标", "the fiscal year is closed",
                                bgt_id=ind.bgt_id, fiscal_year=ind.fiscal_year)
     gp_plan = _check_contract(uow, app, ind) if ind.is_gov_pur or app.contract_no else None
-    _occupy(uow, app, ind, ctx.plan_controlled, gp_plan)
+    screening = screen_payment(uow, app)        # 动态监控 (§2.5-9): red refuses; orange holds it, unoccupied
+    if screening.holds:
+        app.status = PayStatus.RETURNED
+    else:
+        _occupy(uow, app, ind, ctx.plan_controlled, gp_plan)
     app.pay_app_no = uow.counters.next_pay_app_no(ind.mof_div_code, app.fiscal_year, ctx.last_app_no)
     uow.payments.add(app, uow.now_naive())
     uow.record(cmd.actor, "payment.submit", "pay_voucher", app.pay_app_id, after={
         "pay_app_no": app.pay_app_no, "bgt_id": ind.bgt_id, "pay_app_amt": amt, "status": app.status.value,
         "canuse_amt": ind.canuse_amt})
+    screening.record(uow, app)
     return PaymentResult(app.pay_app_id, app.pay_app_no, app.status.value)
 
 
@@ -279,6 +285,7 @@ def resubmit_payment(uow: UnitOfWork, cmd: c.ResubmitPayment) -> str:
         raise ControlViolation("year_closed", "该预算年度已年终结账，请使用结转指标", "the fiscal year is closed",
                                bgt_id=ind.bgt_id, fiscal_year=ind.fiscal_year)
     gp_plan = _check_contract(uow, app, ind) if ind.is_gov_pur or app.contract_no else None
+    require_released(uow, app)                  # an orange monitoring warning waits for the unit's explanation
     _occupy(uow, app, ind, ctx.plan_controlled, gp_plan)
     app.status = PayStatus.SUBMITTED
     uow.payments.save(app, uow.now_naive(), plan_id=app.plan_id, gp_plan_id=app.gp_plan_id)

@@ -124,6 +124,52 @@ def upgrade() -> None:
     with op.batch_alter_table('journal', schema=None) as batch_op:
         batch_op.create_index('ix_journal_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('mon_warning',
+    sa.Column('warning_id', sa.String(length=38), nullable=False),
+    sa.Column('warning_key', sa.String(length=120), nullable=False),
+    sa.Column('rule_code', sa.String(length=8), nullable=False),
+    sa.Column('rule_no', sa.Integer(), nullable=False),
+    sa.Column('rule_version', sa.Integer(), nullable=False),
+    sa.Column('trigger_type', sa.String(length=12), nullable=False),
+    sa.Column('warning_level', sa.String(length=8), nullable=False),
+    sa.Column('mof_div_code', sa.String(length=9), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('agency_code', sa.String(length=21), nullable=False),
+    sa.Column('dept_code', sa.String(length=21), nullable=False),
+    sa.Column('pro_code', sa.String(length=21), nullable=True),
+    sa.Column('bgt_id', sa.String(length=38), nullable=True),
+    sa.Column('pay_app_id', sa.String(length=38), nullable=True),
+    sa.Column('period', sa.String(length=16), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('evidence_json', sa.Text(), nullable=False),
+    sa.Column('detected_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('holds_payment', sa.Boolean(), nullable=False),
+    sa.Column('hold_released', sa.Boolean(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('feedback_result', sa.String(length=12), nullable=True),
+    sa.Column('feedback_text', sa.Text(), nullable=True),
+    sa.Column('attachment_ref', sa.String(length=200), nullable=True),
+    sa.Column('review_opinion', sa.Text(), nullable=True),
+    sa.Column('affirm_result', sa.String(length=12), nullable=True),
+    sa.Column('violation_type', sa.String(length=4), nullable=True),
+    sa.Column('return_amt', sa.BigInteger(), nullable=False),
+    sa.Column('transfer_amt', sa.BigInteger(), nullable=False),
+    sa.Column('other_amt', sa.BigInteger(), nullable=False),
+    sa.Column('rectify_detail', sa.Text(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('create_time', sa.DateTime(), nullable=False),
+    sa.Column('update_time', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('warning_id', name=op.f('pk_mon_warning')),
+    sa.UniqueConstraint('warning_key', name=op.f('uq_mon_warning_warning_key'))
+    )
+    with op.batch_alter_table('mon_warning', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mon_warning_agency_code'), ['agency_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mon_warning_pay_app_id'), ['pay_app_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mon_warning_status'), ['status'], unique=False)
+
     op.create_table('pay_clearing',
     sa.Column('pay_cert_sum_no', sa.String(length=40), nullable=False),
     sa.Column('lqd_cert_no', sa.String(length=40), nullable=False),
@@ -178,6 +224,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('bas_agency_info', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bas_agency_info_dept_code'), ['dept_code'], unique=False)
+
+    op.create_table('mon_warning_step',
+    sa.Column('step_id', sa.String(length=38), nullable=False),
+    sa.Column('warning_id', sa.String(length=38), nullable=False),
+    sa.Column('step_no', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('actor_role', sa.String(length=32), nullable=False),
+    sa.Column('from_status', sa.String(length=24), nullable=True),
+    sa.Column('to_status', sa.String(length=24), nullable=False),
+    sa.Column('opinion', sa.Text(), nullable=False),
+    sa.Column('detail_json', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['warning_id'], ['mon_warning.warning_id'], name=op.f('fk_mon_warning_step_warning_id_mon_warning')),
+    sa.PrimaryKeyConstraint('step_id', name=op.f('pk_mon_warning_step')),
+    sa.UniqueConstraint('warning_id', 'step_no', name='uq_mon_warning_step_no')
+    )
+    with op.batch_alter_table('mon_warning_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mon_warning_step_warning_id'), ['warning_id'], unique=False)
 
     op.create_table('bas_agency_account',
     sa.Column('agency_code', sa.String(length=21), nullable=False),
@@ -712,6 +777,10 @@ def downgrade() -> None:
     op.drop_table('bas_person_hist')
     op.drop_table('bas_agency_staffing')
     op.drop_table('bas_agency_account')
+    with op.batch_alter_table('mon_warning_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mon_warning_step_warning_id'))
+
+    op.drop_table('mon_warning_step')
     with op.batch_alter_table('bas_agency_info', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bas_agency_info_dept_code'))
 
@@ -722,6 +791,12 @@ def downgrade() -> None:
     op.drop_table('sys_div_config')
     op.drop_table('sys_counter')
     op.drop_table('pay_clearing')
+    with op.batch_alter_table('mon_warning', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mon_warning_status'))
+        batch_op.drop_index(batch_op.f('ix_mon_warning_pay_app_id'))
+        batch_op.drop_index(batch_op.f('ix_mon_warning_agency_code'))
+
+    op.drop_table('mon_warning')
     with op.batch_alter_table('journal', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_object')
 
