@@ -18,7 +18,8 @@ from .people import card_no, name
 if TYPE_CHECKING:
     from .engine import Ind, Simulation
 
-KEYWORDS_SANGONG = ("接待客人用餐", "宴请来访人员", "车辆维修保养", "公务车辆加油", "招待费")
+KEYWORDS_SANGONG = ("接待客人用餐", "宴请来访人员", "车辆维修保养", "公务车辆加油", "支付招待费用")
+SPLIT_LIMIT = 300_000_00   # 分散采购限额标准 (货物/服务) of gp_threshold.csv, in fen
 VAGUE = ("支付有关款项", "付相关费用一笔", "支付往来款项", "结算相关费用")
 
 
@@ -60,6 +61,7 @@ def plant_year(sim: Simulation, year: int) -> None:
         q = rng.randint(1, 3)
         supplier, acct = sim.company("30201", f"split{ind.bgt_id}")
         parts = [rng.randint(90_000, 140_000) * 100 for _ in range(rng.randint(3, 4))]
+        parts[-1] += max(0, SPLIT_LIMIT - sum(parts))      # together at or above the limit, as the note says
         case = sim.plant("split_procurement", 12, {"agency_code": ind.agency, "payee": supplier,
                                                    "quarter": f"{year}Q{q}"}, sum(parts),
                          "同一供应商一个季度内多笔，均低于分散采购限额，合计超过")
