@@ -163,12 +163,10 @@ def r09_sangong_mismatch(f: PaymentFacts, p: Params, codes: CodeSets) -> Hit | N
     kind = codes.sangong_kind(f.dep_bgt_eco_code)
     reasons: list[str] = []
     found: dict[str, list[str]] = {}
+    special_vehicle = bool(_words_in(f.use_des, p["vehicle_exempt"]))
     for label, key, kinds in _SANGONG_GROUPS:
-        text = f.use_des
-        if key == "vehicle":
-            for w in p["vehicle_exempt"]:
-                text = text.replace(w, "")
-        words = _words_in(text, p[f"{key}_words"])
+        # fuel or repairs of a 执法执勤 / 特种专业技术 vehicle are not 公务用车 spending
+        words = [] if key == "vehicle" and special_vehicle else _words_in(f.use_des, p[f"{key}_words"])
         if words:
             found[label] = words
         if words and kind not in kinds:
