@@ -87,6 +87,12 @@ def main() -> None:
     try:
         full_home, inc_home = work / "full", work / "inc"
         _copy_home(opts.cur, full_home)
+        # the two homes must have received the same files: the earlier run's last-day files (its HR roster
+        # export, named by its as-of date) reach the incremental home, so they reach the full one too
+        cur_inbox = {p.name for p in (opts.cur / "exchange" / "inbox").iterdir()}
+        for p in (opts.prev / "exchange" / "inbox").iterdir():
+            if p.name not in cur_inbox:
+                shutil.copy2(p, full_home / "exchange" / "inbox" / p.name)
         print(f"[{opts.label}] full rebuild …", flush=True)
         full = _refresh(full_home, "full")
         print(f"  {full}", flush=True)
@@ -120,7 +126,9 @@ def main() -> None:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         if not same:
-            raise SystemExit("incremental warehouse differs from the full rebuild")
+            a, b = table_fingerprints(full_home / "warehouse.duckdb"), table_fingerprints(inc_home / "warehouse.duckdb")
+            diff = {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
+            raise SystemExit(f"incremental warehouse differs from the full rebuild: {diff}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -180,6 +180,8 @@ class CoreSnapshot:
             select = f"select {prime}, 0 as _real union all select * from (select {', '.join(cols)}, 1 as _real " \
                      f"from {spec.name}{where}{order})"
         cur = self.conn.cursor()
+        if not self.is_postgres:      # big batches: fewer round trips into DuckDB, and a wider sample for typing
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(PAGE)})
         try:
             cur.execute(select)
             reader = cur.fetch_record_batch()
@@ -257,15 +259,34 @@ def _create_table(wh: duckdb.DuckDBPyConnection, spec: RawTable) -> None:
 
 
 def _insert(wh: duckdb.DuckDBPyConnection, spec: RawTable, batches: Iterable[pa.RecordBatch]) -> int:
+    """Append batches to ``raw.<table>``, gathered into pages of about PAGE rows (each insert has a fixed
+    cost in DuckDB, so a thousand small ones cost far more than ten large ones)."""
     schema = arrow_schema(spec)
     n = 0
-    for rb in batches:
-        arrays = [rb.column(c) for c in spec.columns]
-        for _name, ty, f in spec.derived:
-            arrays.append(pa.array([f(d) for d in rb.to_pylist()], type=ty))
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_rows
+        if not pending:
+            return
+        page = pa.Table.from_batches(pending).combine_chunks()
+        arrays = [page.column(c) for c in spec.columns]
+        if spec.derived:
+            dicts = page.select([c for c in page.column_names if c in {"iden_no"}]).to_pylist()
+            for _name, ty, f in spec.derived:
+                arrays.append(pa.array([f(d) for d in dicts], type=ty))
         batch = pa.Table.from_arrays(arrays, schema=schema)  # noqa: F841 - read by DuckDB
         wh.execute(f"insert into raw.{spec.name} select * from batch")
+        pending, pending_rows = [], 0
+
+    for rb in batches:
+        pending.append(rb)
+        pending_rows += rb.num_rows
         n += rb.num_rows
+        if pending_rows >= PAGE:
+            flush()
+    flush()
     return n
 
 
@@ -326,6 +347,17 @@ def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = F
     """Bring ``raw`` up to the core's current journal tip. ``full`` re-reads every table from nothing
     (the result is the same tables an incremental history gives: a test holds us to it)."""
     say = progress or (lambda _m: None)
+    wh.execute("begin transaction")      # one commit for the whole extract: per-insert commits cost more
+    try:
+        report = _extract(core_url, wh, full, say)
+        wh.execute("commit")
+        return report
+    except BaseException:
+        wh.execute("rollback")
+        raise
+
+
+def _extract(core_url: str, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None]) -> ExtractReport:
     state = None if full else _state(wh)
     wh.execute(STATE_DDL)
     with core_snapshot(core_url) as snap:

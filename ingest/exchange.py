@@ -468,7 +468,19 @@ def _candidates(home: Path, full: bool) -> list[tuple[int | None, Path]]:
 
 def ingest_exchange(home: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = False,
                     progress: Callable[[str], None] | None = None) -> Ingested:
-    say = progress or (lambda _m: None)
+    """Load the inbox (and, on a full rebuild, the archive) into ``raw``, in one transaction: a commit per
+    file costs more than the file."""
+    wh.execute("begin transaction")
+    try:
+        result = _ingest(home, wh, full, progress or (lambda _m: None))
+        wh.execute("commit")
+        return result
+    except BaseException:
+        wh.execute("rollback")
+        raise
+
+
+def _ingest(home: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None]) -> Ingested:
     specs = load_specs()
     if full:
         for s in ("xch_file", "xch_quarantine", *[sp.table for sp in specs.values()]):

@@ -129,6 +129,8 @@ def test_incremental_refresh_equals_full_rebuild(tmp_path: Path) -> None:
     _sim(prev, date(2025, 4, 29))
     _sim(cur, date(2025, 4, 30))
     inbox_before = {p.name for p in (prev / "exchange" / "inbox").iterdir()}
+    for name in inbox_before - {p.name for p in (cur / "exchange" / "inbox").iterdir()}:
+        shutil.copy2(prev / "exchange" / "inbox" / name, cur / "exchange" / "inbox" / name)   # same files in both
     refresh(_settings(prev))
     shutil.copy2(cur / "core.sqlite3", prev / "core.sqlite3")
     new = [p for p in (cur / "exchange" / "inbox").iterdir() if p.name not in inbox_before]
