@@ -1,0 +1,89 @@
+"""Benchmark: the monitoring rules scored against the simulator's planted cases, on two seeds (issue 7).
+
+For each seed: ``fiscal simulate`` into a fresh FISCAL_HOME (the real-time rules run inside the core as the
+district's payments are submitted), ``fiscal refresh`` (the scheduled rules run in dbt into
+``marts.fct_warning``), then ``fiscal monitor score``. The thresholds are the catalogue's defaults (domain
+§4.2), the same for every seed. Results: ``benchmarks/results/monitoring_score.json`` and ``.md``.
+
+Run: ``.venv/bin/python -m benchmarks.monitoring_score`` (defaults below; ``--keep`` leaves the homes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fiscal_core.monitoring.score import render_markdown, to_json
+
+RESULTS = Path(__file__).with_name("results")
+ROOT = Path(__file__).resolve().parents[1]
+# the checkout this file is in (not whatever the venv's console script points at)
+FISCAL = [sys.executable, "-m", "fiscal_core.entrypoints.cli"]
+
+
+def _run(args: list[str], home: Path) -> float:
+    env = dict(os.environ, FISCAL_HOME=str(home), PYTHONPATH=str(ROOT))
+    env.pop("FISCAL_CORE_URL", None)
+    env.pop("FISCAL_WAREHOUSE_PATH", None)
+    started = time.perf_counter()
+    proc = subprocess.run([*FISCAL, *args], env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"fiscal {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
+def run_seed(seed: int, opts: argparse.Namespace, root: Path) -> dict[str, Any]:
+    home = root / f"seed{seed}"
+    sim = ["simulate", "--scale", str(opts.scale), "--years", str(opts.years), "--seed", str(seed),
+           "--as-of", opts.as_of, "--irregularity", str(opts.irregularity)]
+    t_sim = _run(sim, home)
+    t_ref = _run(["refresh"], home)
+    t_score = _run(["monitor", "score", "--out", str(home / "monitoring")], home)
+    doc = json.loads((home / "monitoring" / "monitoring_score.json").read_text(encoding="utf-8"))
+    print(f"seed {seed}: simulate {t_sim:.0f} s, refresh {t_ref:.0f} s, score {t_score:.0f} s", flush=True)
+    return {"label": f"seed {seed}", "command": "fiscal " + " ".join(sim) + " && fiscal refresh && fiscal monitor score",
+            "seconds": {"simulate": round(t_sim, 1), "refresh": round(t_ref, 1), "score": round(t_score, 1)},
+            "score": doc["runs"][0]["score"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8])
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--years", type=int, default=3)
+    ap.add_argument("--as-of", dest="as_of", default="2026-01-10")
+    ap.add_argument("--irregularity", type=float, default=5.0)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--out", default=str(RESULTS))
+    opts = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="fiscal-monitor-score-"))
+    try:
+        runs = [run_seed(seed, opts, root) for seed in opts.seeds]
+    finally:
+        if not opts.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        else:
+            print(f"homes kept in {root}")
+    doc = {"measured_at": date.today().isoformat(), "machine": f"{platform.machine()} {os.cpu_count()} cores",
+           "settings": {"scale": opts.scale, "years": opts.years, "as_of": opts.as_of,
+                        "irregularity": opts.irregularity, "thresholds": "catalogue defaults (domain §4.2)"},
+           "runs": runs}
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "monitoring_score.json").write_text(to_json(doc), encoding="utf-8")
+    (out / "monitoring_score.md").write_text(render_markdown(doc), encoding="utf-8")
+    print(render_markdown(doc))
+
+
+if __name__ == "__main__":
+    main()
