@@ -120,9 +120,11 @@ def prepare(series: pd.Series, horizon: int, season: int | None = None, freq: st
         if index.has_duplicates:
             dup = index[index.duplicated()][0]
             raise ForecastInputError(f"日期重复：{dup.date()} (duplicate date {dup.date()})")
-        order = np.argsort(index.asi8, kind="stable")
-        index, values = index[order], values.iloc[order]
-        code = freq or _code_from_index_freq(index) or detect_freq(index)
+        code = freq or _code_from_index_freq(index)
+        if not index.is_monotonic_increasing:
+            order = np.argsort(index.asi8, kind="stable")
+            index, values = index[order], values.iloc[order]
+        code = code or detect_freq(index)
         grid = regular_grid(index, code)
         values = pd.Series(values.to_numpy(), index=index).reindex(grid)
         if len(grid) > len(index):
@@ -155,18 +157,14 @@ def prepare(series: pd.Series, horizon: int, season: int | None = None, freq: st
 
 
 def _code_from_index_freq(index: pd.DatetimeIndex) -> str | None:
-    freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
-    if freq is None:
+    if index.freq is None:
         return None
-    name = freq if isinstance(freq, str) else freq.name
-    name = name.upper()
+    name = str(index.freq.rule_code).upper()
     if name.startswith(("M", "BM", "SM")):
         return "M"
     if name.startswith("W"):
         return "W"
-    if name in ("D", "B"):
-        return "D" if name == "D" else None
-    return None
+    return "D" if name == "D" else None
 
 
 def fill_gaps(values: Array, season: int) -> tuple[Array, int]:
