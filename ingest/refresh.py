@@ -149,7 +149,8 @@ def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool =
         say(f"[1/3] 抽取核心数据 · extracting the core ({'全量 full' if full else '增量 incremental'})")
         build = prepare_build(home, full=full)
         try:
-            con = duckdb.connect(str(build), config={"enable_progress_bar": False})
+            con = duckdb.connect(str(build))
+            con.execute("SET enable_progress_bar = false")
             try:
                 t0 = time.perf_counter()
                 report.extract = extract_core(settings.core_url, con, full=full, progress=say)

@@ -275,6 +275,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return rc
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Any long CSV series_id,date,value → series_id,date,model,mean,lo80,hi80,lo95,hi95 (models_forecast)."""
+    from models_forecast.cli import run_cli
+
+    return run_cli(args.forecast_args)
+
+
 def cmd_monitor(args: argparse.Namespace) -> int:
     """动态监控: rules, scoring against the planted cases, scheduled hits into the disposal workflow."""
     from ..monitoring.cli import run
@@ -327,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "csv"], default="table")
     s.set_defaults(func=cmd_sql)
 
+    s = sub.add_parser("forecast", add_help=False,
+                       help="预测任意序列 (series_id,date,value) / forecast any series: fiscal forecast --help")
+    s.add_argument("forecast_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_forecast)
+
     from ..monitoring.cli import add_arguments as monitor_arguments
 
     s = sub.add_parser("monitor", help="动态监控：规则、评分、处置 / dynamic monitoring: rules, scoring, disposal")
@@ -337,7 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     global LANG
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "forecast":
+        args.forecast_args = [*extra, *args.forecast_args]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     LANG = args.lang
     try:
         return int(args.func(args) or 0)

@@ -766,10 +766,36 @@ class Simulation:
         self.exchange.bank_receipts(d, receipts)
         self.h(c.ClearDay(f"HZ{d:%Y%m%d}", f"LQ{d:%Y%m%d}", d, tuple(items), actor=BANK))
         self.stats["bank_failed"] += sum(not r.ok for r in receipts)
+        failed = [r.pay_cert_no for r in receipts if not r.ok]
+        if failed:                  # 退票: the unit corrects the payee's account and applies again within days
+            self.reissue(failed, d)
         for r in receipts[: max(1, len(receipts) // 700)]:
             if r.ok and self.rng.random() < 0.5:
                 self.later[d + timedelta(days=self.rng.randint(10, 40))].append(
                     partial(self.refund, r.pay_cert_no, r.xpay_amt))
+
+    def reissue(self, cert_nos: list[str], d: date) -> None:
+        cols = ("agency_code, bgt_id, pro_code, exp_func_code, gov_bgt_eco_code, dep_bgt_eco_code, fund_type_code, "
+                "pay_app_amt, payee_acct_name, payee_acct_no, payee_acct_bank_name, use_des, set_mode_code, "
+                "pay_type_code, fund_traobj_type_code, contract_no")
+        with self.core.db.read() as conn:
+            rows = [conn.execute(text(
+                f"SELECT {cols} FROM pay_voucher WHERE pay_app_id = (SELECT pay_app_id FROM pay_voucher_bill "
+                "WHERE pay_cert_no = :n AND bill_type = 'pay')"), {"n": no}).one_or_none() for no in cert_nos]
+        day = d + timedelta(days=self.rng.randint(2, 7))
+        while not is_workday(day):
+            day += timedelta(days=1)
+        for row in rows:
+            if row is None or day.year != d.year:
+                continue
+            (agency, bgt_id, pro, func, gov, dep, fund, amt, payee, acct, bank, use, setm, payt, traobj,
+             contract) = row
+            fixed = acct[:-1] + str((int(acct[-1]) + 1) % 10) if acct and acct[-1].isdigit() else acct
+            use = use if use.endswith("（退票重新支付）") else f"{use}（退票重新支付）"
+            cmd = c.SubmitPayment(agency, bgt_id, pro, func, gov, dep, fund, int(amt), payee, fixed, bank, use, day,
+                                  setm, payt, traobj, contract, actor=self.clerk(agency))
+            self.enqueue(day, Pending(cmd, int(amt) >= 500_000_00))
+            self.stats["reissued"] += 1
 
     def refund(self, cert_no: str, amt: int) -> None:
         with self.core.db.read() as conn:
