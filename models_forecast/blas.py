@@ -24,6 +24,8 @@ _PAIRS = (
 
 
 def _openblas_handles() -> list[tuple[Any, Any]]:
+    import scipy.linalg  # noqa: F401 - loads scipy's own OpenBLAS (statsmodels' Kalman filter uses it)
+
     maps = Path("/proc/self/maps")
     if not maps.exists():
         return []

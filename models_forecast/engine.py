@@ -33,7 +33,6 @@ from .models import MODELS, Context, ModelFailure, ModelForecast, make_context
 DEFAULT_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "sarima")
 #: Default pool without a season length.
 NONSEASONAL_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "arima")
-LEVELS = (0.8, 0.95)
 Z80 = 1.2815515655446004
 
 #: A single model replaces the combination only if its backtest MASE is below this fraction of the combination's.
@@ -130,8 +129,8 @@ def _fit_pool(y: Array, h: int, ctx: Context, pool: Sequence[str]) -> tuple[dict
     for name in pool:
         try:
             fits[name] = MODELS[name](y, h, ctx)
-        except (ModelFailure, ValueError, ArithmeticError, np.linalg.LinAlgError, IndexError) as exc:
-            failed[name] = str(exc) or type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - any model failure means: skip it, say so, carry on
+            failed[name] = str(exc) if isinstance(exc, ModelFailure) else f"{type(exc).__name__}: {exc}"
     return fits, failed
 
 

@@ -38,12 +38,17 @@ def copy_home(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.fixture(scope="session")
-def dagster_defs() -> dg.Definitions:
-    """Loading parses the dbt project first when its manifest is missing (a clean clone) or stale."""
+def load_defs() -> dg.Definitions:
+    """Loading parses the dbt project first when its manifest is missing (a clean clone) or stale. Runs load
+    just before they start, as a Dagster run worker does: others may be adding dbt models meanwhile."""
     from dagster_project.definitions import defs
 
     return defs()
+
+
+@pytest.fixture(scope="session")
+def dagster_defs() -> dg.Definitions:
+    return load_defs()
 
 
 @dataclass
@@ -58,12 +63,12 @@ class Refreshed:
 
 
 @pytest.fixture(scope="session")
-def refreshed(district: Path, dagster_defs: dg.Definitions, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshed]:
+def refreshed(district: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Refreshed]:
     """refresh_job run once, in process, on a copy of the district."""
     home = copy_home(district, tmp_path_factory.mktemp("refreshed") / "home")
     inbox = sorted(p.name for p in (home / "exchange" / "inbox").iterdir())
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FISCAL_HOME", str(home))
         mp.delenv("FISCAL_CORE_URL", raising=False)
-        result = dagster_defs.resolve_job_def("refresh_job").execute_in_process(raise_on_error=False)
+        result = load_defs().resolve_job_def("refresh_job").execute_in_process(raise_on_error=False)
     yield Refreshed(home, inbox, result)

@@ -3,11 +3,14 @@ reconciliation pass, the live warehouse has its marts, and the inbox is settled.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from pathlib import Path
 
 import duckdb
+import pytest
 
-from .conftest import Refreshed
+from .conftest import Refreshed, load_defs
 
 ORDER = ["warehouse__build", "core_extract", "exchange_ingest", "fiscal_dbt",
          "marts__fct_payment_reconciles_with_core", "warehouse__live"]
@@ -71,3 +74,24 @@ def test_live_warehouse_has_marts_and_inbox_is_settled(refreshed: Refreshed) -> 
     assert len(kept) == len(refreshed.inbox_files)
     live = refreshed.result.asset_materializations_for_node("warehouse__live")[0]
     assert live.metadata["inbox_archived"].value + live.metadata["inbox_rejected"].value == len(kept)
+
+
+def test_next_refresh_is_incremental(refreshed: Refreshed, district: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nightly case: a copy of the live warehouse, unchanged code sets not reloaded, a new file archived."""
+    home = tmp_path / "home"
+    shutil.copytree(refreshed.home, home)
+    new = sorted((district / "exchange" / "inbox").glob("bank_receipt_*.csv"))[-1]
+    shutil.copy(new, home / "exchange" / "inbox" / "bank_receipt_20250501.csv")
+    monkeypatch.setenv("FISCAL_HOME", str(home))
+    result = load_defs().resolve_job_def("refresh_job").execute_in_process(raise_on_error=False)
+    assert result.success
+    assert result.asset_materializations_for_node("warehouse__build")[0].metadata["mode"].value == "incremental"
+    built = {m.asset_key.path[0] for m in result.asset_materializations_for_node("fiscal_dbt")}
+    assert "marts" in built and "ref" not in built         # the code-set seeds were already loaded
+    (recon,) = [e.asset_check_evaluation_data for e in result.all_events
+                if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                and e.asset_check_evaluation_data.check_name == "reconciles_with_core"]
+    assert recon.passed, recon.description
+    assert list((home / "exchange" / "inbox").iterdir()) == []
+    assert len(list((home / "exchange").rglob("*_bank_receipt_20250501.csv"))) == 1

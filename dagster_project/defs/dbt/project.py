@@ -4,10 +4,10 @@ dagster-dbt builds the assets from ``manifest.json``, so the manifest must exist
 It is written by ``dbt parse`` into ``dbt/target/dagster/`` (our own folder: ``fiscal refresh`` and analysts'
 dbt runs write ``dbt/target/`` and would otherwise race with it):
 
-- ``dagster dev`` re-parses on every load (``DAGSTER_IS_DEV_CLI``, as ``DbtProject.prepare_if_dev`` does);
-- anywhere else it is parsed on load when missing (a clean clone, CI) or older than a file of the project
-  (a model, test, macro or seed changed since): a stale manifest makes a run fail on the first node it
-  does not know;
+- it is parsed when definitions load if it is missing (a clean clone, CI) or older than a file of the
+  project (a model, test, macro or seed changed since): a stale manifest makes a run fail on the first node
+  it does not know. This covers ``dagster dev`` too, without a parse at every load as
+  ``DbtProject.prepare_if_dev`` would do (each run's process loads the definitions again);
 - a deployment can parse ahead of time: ``python -m dagster_project.defs.dbt.project``.
 
 Nothing here runs at import.
@@ -24,7 +24,6 @@ from pathlib import Path
 
 import yaml
 from dagster_dbt import DbtCliResource, DbtProject
-from dagster_dbt.dbt_project import using_dagster_dev
 
 from ingest.refresh import DBT_PROJECT
 
@@ -43,16 +42,18 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=fiscal_dbt_project(), dbt_executable=str(DBT_EXECUTABLE))
 
 
-def prepare_manifest(project: DbtProject | None = None) -> Path:
-    """``dbt parse`` into the project's target path; returns the manifest. Two processes loading at once
-    (``dagster dev`` starts several) parse one after the other."""
+def prepare_manifest(project: DbtProject | None = None, *, force: bool = True) -> Path:
+    """``dbt parse`` into the project's target path; returns the manifest. Processes loading at once
+    (``dagster dev`` starts several) take turns, and with ``force=False`` a process that waited does not
+    parse again what the one before it has just parsed."""
     project = project or fiscal_dbt_project()
     project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
     with open(project.manifest_path.with_name(".parse.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            (DbtCliResource(project_dir=project, dbt_executable=str(DBT_EXECUTABLE))
-             .cli(["parse", "--quiet"], target_path=project.target_path).wait())
+            if force or manifest_is_stale(project):
+                (DbtCliResource(project_dir=project, dbt_executable=str(DBT_EXECUTABLE))
+                 .cli(["parse", "--quiet"], target_path=project.target_path).wait())
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return project.manifest_path
@@ -83,10 +84,10 @@ def manifest_is_stale(project: DbtProject | None = None) -> bool:
 
 
 def manifest_for_load() -> Path:
-    """The manifest to build the dbt assets from, parsed first under ``dagster dev`` or when stale."""
+    """The manifest to build the dbt assets from, parsed first when missing or stale."""
     project = fiscal_dbt_project()
-    if using_dagster_dev() or manifest_is_stale(project):
-        prepare_manifest(project)
+    if manifest_is_stale(project):
+        prepare_manifest(project, force=False)
     return project.manifest_path
 
 
