@@ -1,0 +1,31 @@
+"""财政一体化管理平台 — leadership dashboards. Run: ``streamlit run dashboards/app.py`` (FISCAL_HOME set).
+
+Pages are declared here with st.navigation; each lives in views/. All SQL is in dashboards/data.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run dashboards/app.py` puts dashboards/ on sys.path, not the repository root
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboards import data, ui  # noqa: E402
+from dashboards.i18n import t  # noqa: E402
+
+st.set_page_config(page_title="财政一体化管理平台", page_icon=":material/account_balance:", layout="wide")
+
+ui.init_state()
+ui.sidebar_language()
+ui.run_guarded(lambda: ui.sidebar_filters(data.filter_options()))
+st.sidebar.caption(t("财政一体化管理平台 · 领导驾驶舱", "Fiscal integration platform · leadership dashboards"))
+
+page = st.navigation(ui.navigation_pages())
+ui.run_guarded(page.run)
+ui.sync_query_params(st.session_state.get("_page_params"))
+st.session_state["_page_params"] = None

@@ -1,0 +1,265 @@
+"""Shared page furniture: the page list, the sidebar (language, year, department, fund nature) with its
+persistence in session_state and the URL, the error guard around every page, and small display helpers.
+
+No SQL here (that is dashboards/data.py).
+
+Persistence: the sidebar widgets live in app.py, which runs on every page, so their values stay in
+``st.session_state`` across page switches. They are mirrored into the query string (``?lang=&year=&dept=
+&fund=``) at the end of every run so a reload or a shared link opens the same view. A value in the URL that
+differs from what the app last wrote there was put there by a link (``st.page_link(..., query_params=)``)
+or by hand, and wins over the session; an absent value means nothing (page navigation clears the URL).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import data
+from dashboards.fmt import wan
+from dashboards.i18n import both, lang, t
+
+log = logging.getLogger("dashboards")
+
+ALL = "__all__"   # the "all departments / all fund natures" choice in the sidebar
+FILTER_KEYS = ("lang", "year", "dept", "fund")
+_SYNCED = "_qp_synced"
+
+
+@dataclass(frozen=True)
+class PageDef:
+    file: str        # relative to app.py; also what st.page_link and AppTest.switch_page take
+    url_path: str
+    zh: str
+    en: str
+    icon: str
+
+
+PAGES = (
+    PageDef("views/cockpit.py", "cockpit", "总览", "Overview", ":material/dashboard:"),
+    PageDef("views/revenue.py", "revenue", "收入", "Revenue", ":material/trending_up:"),
+    PageDef("views/expenditure.py", "expenditure", "支出", "Expenditure", ":material/payments:"),
+    PageDef("views/treasury.py", "treasury", "库款", "Treasury cash", ":material/account_balance:"),
+    PageDef("views/warnings.py", "warnings", "预警", "Warnings", ":material/warning:"),
+    PageDef("views/projects.py", "projects", "项目库", "Projects", ":material/folder_open:"),
+    PageDef("views/staff_procurement.py", "staff-procurement", "人员与采购", "Staff & procurement",
+            ":material/groups:"),
+    PageDef("views/disclosure.py", "disclosure", "公开", "Disclosure", ":material/public:"),
+    PageDef("views/data_quality.py", "data-quality", "数据质量", "Data quality", ":material/fact_check:"),
+)
+PAGE = {p.url_path: p for p in PAGES}
+
+
+def navigation_pages() -> list[Any]:
+    return [st.Page(p.file, title=t(p.zh, p.en), icon=p.icon, url_path=p.url_path, default=(i == 0))
+            for i, p in enumerate(PAGES)]
+
+
+def link(url_path: str, label: str | None = None, **query: Any) -> None:
+    """A link to another page, carrying the current filters plus ``query`` in the URL."""
+    p = PAGE[url_path]
+    params = {k: v for k, v in current_query().items() if v is not None}
+    params.update({k: str(v) for k, v in query.items() if v is not None})
+    st.page_link(p.file, label=label or t(p.zh, p.en), icon=p.icon, query_params=params)
+
+
+# ---------------------------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    dept: str | None
+    fund: str | None
+
+
+def _from_url(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return value if value else None
+
+
+def init_state() -> None:
+    """Before any widget: take a value from the URL when a link (or the user) put a new one there."""
+    synced: dict[str, str | None] = st.session_state.get(_SYNCED, {})
+    for key in FILTER_KEYS:
+        url = _from_url(key)
+        if url is not None and (key not in st.session_state or url != synced.get(key)):
+            st.session_state[key] = _parse(key, url)
+    st.session_state.setdefault("lang", "zh")
+
+
+def _parse(key: str, value: str) -> Any:
+    if key == "year":
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    if key == "lang":
+        return value if value in ("zh", "en") else "zh"
+    return value
+
+
+def sidebar_language() -> None:
+    with st.sidebar:
+        st.radio("语言 / Language", options=["zh", "en"], key="lang", horizontal=True,
+                 format_func=lambda v: "中文" if v == "zh" else "English")
+
+
+def sidebar_filters(options: dict[str, Any]) -> None:
+    """Year, department and fund nature; invalid values from a URL fall back to the defaults."""
+    years: list[int] = list(options["years"])
+    depts = {d["dept_code"]: d["dept_name"] for d in options["depts"]}
+    funds = {f["code"]: f["name"] for f in options["funds"]}
+    state = st.session_state
+    if not years:
+        return
+    if state.get("year") not in years:
+        state["year"] = years[0]
+    if state.get("dept") not in depts:
+        state["dept"] = ALL
+    if state.get("fund") not in funds:
+        state["fund"] = ALL
+    with st.sidebar:
+        st.selectbox(t("预算年度", "Fiscal year"), years, key="year")
+        st.selectbox(t("部门", "Department"), [ALL, *depts], key="dept",
+                     format_func=lambda c: t("全部部门", "All departments") if c == ALL else f"{c} {depts.get(c, '')}")
+        st.selectbox(t("资金性质", "Fund nature"), [ALL, *funds], key="fund",
+                     format_func=lambda c: t("全部", "All") if c == ALL else f"{c} {funds.get(c, '')}")
+        if options.get("as_of"):
+            st.caption(t(f"数据截至 {options['as_of']}", f"Data as of {options['as_of']}"))
+
+
+def filters() -> Filters:
+    state = st.session_state
+    year = state.get("year")
+    if not isinstance(year, int):
+        opts = data.filter_options()
+        if not opts["years"]:
+            raise NoData(both("数据仓库中还没有预算年度", "the warehouse has no fiscal year yet"))
+        year = opts["years"][0]
+    dept, fund = state.get("dept"), state.get("fund")
+    return Filters(year, None if dept in (None, ALL) else dept, None if fund in (None, ALL) else fund)
+
+
+def current_query() -> dict[str, str | None]:
+    state = st.session_state
+    out: dict[str, str | None] = {"lang": None if state.get("lang", "zh") == "zh" else state["lang"]}
+    year = state.get("year")
+    out["year"] = str(year) if isinstance(year, int) else None
+    for key in ("dept", "fund"):
+        v = state.get(key)
+        out[key] = None if v in (None, ALL) else str(v)
+    return out
+
+
+def sync_query_params(extra: dict[str, str | None] | None = None) -> None:
+    """Write the filters (and a page's own keys) into the URL, removing empty ones."""
+    wanted = current_query()
+    if extra:
+        wanted.update(extra)
+    st.session_state[_SYNCED] = {k: wanted.get(k) for k in FILTER_KEYS}
+    for key, value in wanted.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def page_params(keys: tuple[str, ...]) -> dict[str, str | None]:
+    """A page's own URL keys (e.g. the expenditure drill's pro / pay) with their current values."""
+    return {k: (str(st.session_state[k]) if st.session_state.get(k) else None) for k in keys}
+
+
+# ---------------------------------------------------------------------------------------------- guard
+
+
+class NoData(RuntimeError):
+    """Nothing to show (a message for the user, not a failure)."""
+
+
+def missing_warehouse_message() -> None:
+    st.warning(
+        "数据仓库尚未生成：请先运行 `fiscal demo`（演示数据）或 `fiscal refresh`（从核心系统刷新），"
+        f"然后刷新本页。仓库位置 `{data.warehouse_path()}`。\n\n"
+        "The data warehouse has not been built yet: run `fiscal demo` (demo district) or `fiscal refresh` "
+        "(from the core), then reload this page.",
+        icon=":material/database_off:")
+
+
+def run_guarded(fn: Callable[[], Any]) -> None:
+    """Run a page (or the sidebar); show a message instead of a traceback when something fails.
+    Streamlit's own control flow (st.rerun, st.stop, st.switch_page) is a BaseException and passes."""
+    try:
+        fn()
+    except data.WarehouseMissing:
+        missing_warehouse_message()
+    except NoData as e:
+        st.info(str(e), icon=":material/info:")
+    except Exception as e:  # a page must never show a traceback
+        log.exception("dashboard page failed")
+        st.error(both("页面加载失败，请稍后重试或联系管理员", "the page failed to load; try again or ask the "
+                      "administrator") + f"\n\n`{type(e).__name__}: {e}`", icon=":material/error:")
+
+
+# ---------------------------------------------------------------------------------------------- display
+
+
+def empty(zh: str, en: str) -> None:
+    st.info(t(zh, en), icon=":material/info:")
+
+
+def forecast_missing() -> None:
+    empty("预测结果尚未生成（forecast 模式中没有该表）：运行 `fiscal refresh` 后再查看。",
+          "Forecasts are not available yet (the table is missing from schema forecast): run `fiscal refresh`.")
+
+
+def amount_metric(label: str, yuan: Any, *, delta: str | None = None, help: str | None = None,
+                  delta_color: str = "normal") -> None:
+    st.metric(label, wan(yuan, unit=True), delta=delta, help=help, delta_color=delta_color)  # type: ignore[arg-type]
+
+
+def layout(fig: go.Figure, *, height: int = 360, yaxis_title: str | None = None) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+                      font={"family": "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"})
+    if yaxis_title:
+        fig.update_yaxes(title_text=yaxis_title, tickformat=",.0f")
+    return fig
+
+
+def wan_axis() -> str:
+    return t("万元", "10k yuan (万元)")
+
+
+def level_name(level: str) -> str:
+    names = {"red": ("红色", "red"), "orange": ("橙色", "orange"), "yellow": ("黄色", "yellow"),
+             "blue": ("蓝色", "blue"), "green": ("绿色", "green")}
+    zh, en = names.get(level, (level, level))
+    return t(zh, en)
+
+
+LEVEL_COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "yellow": "#e6b800", "blue": "#1f77b4", "green": "#2ca02c"}
+
+STATUS_NAMES = {
+    "awaiting_feedback": ("待单位反馈", "awaiting feedback"),
+    "awaiting_review": ("待处室审核", "awaiting review"),
+    "awaiting_confirmation": ("待确认", "awaiting confirmation"),
+    "rectifying": ("整改中", "rectifying"),
+    "closed": ("已办结", "closed"),
+    "not_registered": ("未登记处置", "not in the disposal workflow"),
+}
+
+
+def status_name(status: str) -> str:
+    zh, en = STATUS_NAMES.get(status, (status, status))
+    return t(zh, en)
+
+
+def lang_is_en() -> bool:
+    return lang() == "en"
