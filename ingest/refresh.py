@@ -1,6 +1,7 @@
-"""``fiscal refresh``: core → raw, exchange inbox → raw, ``dbt build`` → marts, then swap the warehouse in.
+"""``fiscal refresh``: core → raw, exchange inbox → raw, ``dbt build`` → marts, forecasts and early warnings
+(schema ``forecast``), then swap the warehouse in.
 
-The Dagster job runs the same three steps as assets (``dagster_project/defs``); this is the in-process
+The Dagster job runs the same four steps as assets (``dagster_project/defs``); this is the in-process
 path for a command line or a cron. Either way a refresh writes only the build file and swaps it in at the
 end, so a failure anywhere leaves the live warehouse, and the inbox, as they were.
 """
@@ -20,6 +21,7 @@ from fiscal_core.config import Settings
 
 from .core_extract import ExtractReport, extract_core
 from .exchange import Ingested, ingest_exchange
+from .forecasts import ForecastReport, build_forecasts
 from .warehouse import build_path, discard_build, live_path, prepare_build, publish, refresh_lock
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt"
@@ -38,6 +40,7 @@ class RefreshReport:
     dbt_failures: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     warehouse: Path | None = None
+    forecast: ForecastReport | None = None
 
 
 @contextmanager
@@ -137,6 +140,26 @@ def dbt_build_args(con: duckdb.DuckDBPyConnection, *, full: bool) -> list[str]:
     return args
 
 
+class ForecastStepFailed(DbtFailed):
+    """The forecasting step failed: the refresh fails as on a dbt failure (a subclass, so every caller that
+    reports a failed build reports this one too)."""
+
+
+def _run_forecasts(build: Path, say: Callable[[str], None]) -> ForecastReport:
+    """Forecasts into the build file; a failure fails the refresh like a dbt failure (nothing is swapped in)."""
+    con = duckdb.connect(str(build))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        report = build_forecasts(con, progress=say)
+        con.execute("checkpoint")
+        return report
+    except Exception as e:
+        raise ForecastStepFailed(f"预测与预警失败，数据仓库未更新 (forecasts failed; the live warehouse is unchanged): "
+                                 f"{type(e).__name__}: {e}") from e
+    finally:
+        con.close()
+
+
 def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool = True,
             progress: Callable[[str], None] | None = None) -> RefreshReport:
     settings = settings or Settings.from_env()
@@ -146,7 +169,7 @@ def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool =
     with refresh_lock(home):
         full = full or not live_path(home).exists()
         report = RefreshReport("full" if full else "incremental")
-        say(f"[1/3] 抽取核心数据 · extracting the core ({'全量 full' if full else '增量 incremental'})")
+        say(f"[1/4] 抽取核心数据 · extracting the core ({'全量 full' if full else '增量 incremental'})")
         build = prepare_build(home, full=full)
         try:
             con = duckdb.connect(str(build))
@@ -155,7 +178,7 @@ def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool =
                 t0 = time.perf_counter()
                 report.extract = extract_core(settings.core_url, con, full=full, progress=say)
                 report.seconds["extract"] = time.perf_counter() - t0
-                say(f"[2/3] 加载交换文件 · loading exchange files from {home / 'exchange' / 'inbox'}")
+                say(f"[2/4] 加载交换文件 · loading exchange files from {home / 'exchange' / 'inbox'}")
                 t0 = time.perf_counter()
                 report.exchange = ingest_exchange(home, con, full=full, progress=say)
                 report.seconds["exchange"] = time.perf_counter() - t0
@@ -164,13 +187,17 @@ def refresh(settings: Settings | None = None, *, full: bool = False, dbt: bool =
             finally:
                 con.close()
             if dbt:
-                say("[3/3] dbt build: staging → marts, 含数据测试与对账 (with data tests and reconciliation)")
+                say("[3/4] dbt build: staging → marts, 含数据测试与对账 (with data tests and reconciliation)")
                 t0 = time.perf_counter()
                 report.dbt_nodes, report.dbt_failures = run_dbt(args, build, target_dir=home / ".dbt")
                 report.seconds["dbt"] = time.perf_counter() - t0
                 if report.dbt_failures:
                     raise DbtFailed("dbt build 有失败项，数据仓库未更新 (dbt build failed; the live warehouse is "
                                     "unchanged):\n  " + "\n  ".join(report.dbt_failures))
+                say("[4/4] 预测与预警 · forecasts and early warning")
+                t0 = time.perf_counter()
+                report.forecast = _run_forecasts(build, say)
+                report.seconds["forecast"] = time.perf_counter() - t0
             report.warehouse = publish(home)
         except BaseException:
             discard_build(home)
@@ -200,4 +227,4 @@ def generate_docs(settings: Settings | None = None) -> Path:
     return target / "target"
 
 
-__all__ = ["DBT_PROJECT", "DbtFailed", "RefreshReport", "build_path", "generate_docs", "refresh", "run_dbt"]
+__all__ = ["DBT_PROJECT", "DbtFailed", "ForecastStepFailed", "RefreshReport", "build_path", "generate_docs", "refresh", "run_dbt"]
