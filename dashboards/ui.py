@@ -29,6 +29,7 @@ log = logging.getLogger("dashboards")
 ALL = "__all__"   # the "all departments / all fund natures" choice in the sidebar
 FILTER_KEYS = ("lang", "year", "dept", "fund")
 _SYNCED = "_qp_synced"
+_PENDING = "_pending_state"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ def init_state() -> None:
         url = _from_url(key)
         if url is not None and (key not in st.session_state or url != synced.get(key)):
             st.session_state[key] = _parse(key, url)
+    pending = st.session_state.pop(_PENDING, None)
+    if pending:  # values a page asked for before its rerun (widgets are not instantiated yet here)
+        st.session_state.update(pending)
     st.session_state.setdefault("lang", "zh")
 
 
@@ -162,7 +166,7 @@ def sync_query_params(extra: dict[str, str | None] | None = None) -> None:
     wanted = current_query()
     if extra:
         wanted.update(extra)
-    st.session_state[_SYNCED] = {k: wanted.get(k) for k in FILTER_KEYS}
+    st.session_state[_SYNCED] = dict(wanted)
     for key, value in wanted.items():
         if value is None:
             if key in st.query_params:
@@ -263,3 +267,26 @@ def status_name(status: str) -> str:
 
 def lang_is_en() -> bool:
     return lang() == "en"
+
+
+def seed_from_url(keys: tuple[str, ...]) -> None:
+    """A page's own URL keys (the expenditure drill's pro / pay): take a value a link put in the URL."""
+    synced: dict[str, str | None] = st.session_state.get(_SYNCED, {})
+    for key in keys:
+        url = _from_url(key)
+        if url is not None and url != synced.get(key):
+            st.session_state[key] = url
+            synced[key] = url  # handled: a rerun with the same URL must not undo the user's next choice
+    st.session_state[_SYNCED] = synced
+
+
+def set_page_params(params: dict[str, str | None]) -> None:
+    """Ask app.py to write these page keys into the URL at the end of the run."""
+    st.session_state["_page_params"] = params
+
+
+def set_and_rerun(values: dict[str, Any]) -> None:
+    """Change sidebar widgets' values from a page (e.g. a link to a payment of another department):
+    the values are applied at the top of the next run, before the widgets exist."""
+    st.session_state[_PENDING] = values
+    st.rerun()
