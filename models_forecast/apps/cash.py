@@ -209,7 +209,7 @@ def forecast_cash(history: pd.DataFrame, known: pd.DataFrame, general: pd.DataFr
     days = [as_of + timedelta(days=i) for i in range(1, H + 1)]
     # overlap of the known in-flight general payments with the residual forecast
     q = approved_share_ahead(general, H)
-    recent = pd.DataFrame({"wd": h["date"].dt.weekday.to_numpy(), "g": general_out})[-90:]
+    recent = pd.DataFrame({"wd": h["date"].dt.day_of_week.to_numpy(), "g": general_out})[-90:]
     by_wd = recent.groupby("wd")["g"].mean().reindex(range(7), fill_value=0.0)
     overlap = np.cumsum([q[i] * by_wd[d.weekday()] for i, d in enumerate(days)])
     # known flows by day and class

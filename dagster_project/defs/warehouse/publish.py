@@ -7,6 +7,7 @@ import duckdb
 from dagster_project.inbox import settle_inbox
 
 from ..dbt.assets import fiscal_dbt_assets
+from ..forecast.keys import FORECAST
 from .keys import LIVE, WAREHOUSE_GROUP
 from .resource import FiscalWarehouse
 
@@ -20,7 +21,8 @@ def _leaves(assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    @dg.asset(key=LIVE, deps=_leaves(fiscal_dbt_assets()), group_name=WAREHOUSE_GROUP, kinds={"duckdb"},
+    @dg.asset(key=LIVE, deps=[*_leaves(fiscal_dbt_assets()), FORECAST],  # forecasts go in before the swap
+              group_name=WAREHOUSE_GROUP, kinds={"duckdb"},
               description="数据仓库 $FISCAL_HOME/warehouse.duckdb：构建文件通过全部测试与对账后原子替换；随后"
                           "收件箱中已入库的交换文件归档 (the live warehouse: the build file swapped in once every "
                           "test and the reconciliation passed; then the inbox files it holds are archived)")
