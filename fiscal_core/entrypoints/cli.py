@@ -261,18 +261,47 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """From an empty $FISCAL_HOME to a running platform: simulate → refresh (marts, forecasts, scheduled
+    warnings) → the warehouse's warnings into the core's disposal workflow → serve (unless --no-serve)."""
+    started = time.perf_counter()
     rc = cmd_simulate(args)
     if rc != 0:
         return rc
     print()
     args.full = True
     rc = cmd_refresh(args)
+    if rc != 0:
+        return rc
     print()
-    print(t("说明：演示目前包括交易核心、演示区数据和数据中心（数据仓库 marts）。预测、监控和驾驶舱尚未构建，"
-            "--no-serve 之外暂无可启动的服务。",
-            "Note: the demo currently covers the transactional core, the demo district and the data centre (the "
-            "warehouse marts). Forecasts, monitoring and dashboards are not built yet, so there is nothing to serve."))
-    return rc
+    rc = _sync_warnings()
+    if rc != 0:
+        return rc
+    home = Settings.from_env().home
+    print()
+    print(t(f"演示平台已构建，用时 {time.perf_counter() - started:.0f} 秒 · FISCAL_HOME={home}",
+            f"the demo platform is built in {time.perf_counter() - started:.0f} s · FISCAL_HOME={home}"))
+    if args.no_serve:
+        print(t("启动驾驶舱与 Dagster：fiscal serve", "start the dashboards and Dagster: fiscal serve"))
+        return 0
+    return cmd_serve(args)
+
+
+def _sync_warnings() -> int:
+    """Scheduled-rule hits of the fresh warehouse into the core's disposal workflow (fiscal monitor sync)."""
+    from ..monitoring.cli import run
+
+    ns = argparse.Namespace(monitor_command="sync", lang=LANG)
+    return run(ns, t)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The dashboards and the Dagster UI on 127.0.0.1 until Ctrl-C."""
+    from .serve import serve
+
+    home = Settings.from_env().home
+    print(t(f"启动服务 · FISCAL_HOME={home}", f"starting the servers · FISCAL_HOME={home}"), flush=True)
+    return serve(home, port=getattr(args, "port", 8501), dagster_port=getattr(args, "dagster_port", 3000),
+                 dagster=not getattr(args, "no_dagster", False), say=lambda m: print(m, flush=True), t=t)
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -287,6 +316,12 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from ..monitoring.cli import run
 
     return run(args, t)
+
+
+def _serve_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--port", type=int, default=8501, help="驾驶舱端口 / dashboards port")
+    s.add_argument("--dagster-port", dest="dagster_port", type=int, default=3000, help="Dagster 界面端口 / UI port")
+    s.add_argument("--no-dagster", dest="no_dagster", action="store_true", help="只启动驾驶舱 / dashboards only")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -308,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--irregularity", type=float, default=1.0, help="违规植入率倍数 / planted-case rate")
         if cmd == "demo":
             s.add_argument("--no-serve", action="store_true", help="构建后不启动服务 / stop after the build")
+            _serve_arguments(s)
         s.set_defaults(func=fn)
 
     audit = sub.add_parser("audit", help="审计 / audit")
@@ -333,6 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query", nargs="?", help="一条查询；省略则进入交互控制台 / a query; none for the console")
     s.add_argument("--format", choices=["table", "csv"], default="table")
     s.set_defaults(func=cmd_sql)
+
+    s = sub.add_parser("serve", help="启动驾驶舱与 Dagster 界面 / serve the dashboards and the Dagster UI")
+    _serve_arguments(s)
+    s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("forecast", add_help=False,
                        help="预测任意序列 (series_id,date,value) / forecast any series: fiscal forecast --help")

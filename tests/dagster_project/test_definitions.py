@@ -67,10 +67,20 @@ def test_dbt_tests_are_asset_checks_and_reconciliation_blocks(dagster_defs: dg.D
 
 def test_schedule_and_sensor(dagster_defs: dg.Definitions) -> None:
     schedule = dagster_defs.resolve_schedule_def("refresh_nightly")
-    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 1 * * *", "Asia/Shanghai")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
     assert schedule.job_name == "refresh_job"
     sensor = dagster_defs.resolve_sensor_def("exchange_inbox_sensor")
     assert sensor.job_name == "refresh_job"
+
+
+def test_live_warehouse_freshness_is_checked_each_morning(dagster_defs: dg.Definitions) -> None:
+    graph = dagster_defs.resolve_asset_graph()
+    fresh = [k for k in graph.asset_check_keys if k.name == "freshness_check"]
+    assert fresh == [dg.AssetCheckKey(dg.AssetKey(["warehouse", "live"]), "freshness_check")]
+    sensor = dagster_defs.resolve_sensor_def("warehouse_freshness_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    job = dagster_defs.resolve_job_def("refresh_job")      # judged by the sensor, not inside the run it watches
+    assert fresh[0] not in job.asset_layer.asset_graph.asset_check_keys
 
 
 IMPORT_PROBE = r"""

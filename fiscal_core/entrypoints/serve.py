@@ -1,0 +1,152 @@
+"""``fiscal serve``: the dashboards (Streamlit) and the Dagster UI on 127.0.0.1, until Ctrl-C.
+
+Each server runs in its own process group, so stopping tears down everything it started (``dagster dev`` starts
+a webserver, a daemon and code servers): SIGTERM to each group, then SIGKILL to what is left after a grace period.
+The URLs are printed once each server answers. Dagster keeps its instance in ``$FISCAL_HOME/.dagster`` with a
+run queue of one run at a time, so the nightly refresh, the inbox sensor and the monthly forecast never write
+the warehouse together (the refresh lock would refuse the second one anyway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+DAGSTER_YAML = """\
+# written by `fiscal serve`: one run at a time, so the warehouse has one writer
+run_queue:
+  max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    health: str
+    proc: subprocess.Popen[bytes]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def dagster_home(home: Path) -> Path:
+    d = home / ".dagster"
+    d.mkdir(parents=True, exist_ok=True)
+    cfg = d / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    return d
+
+
+def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = open(log, "ab")  # noqa: SIM115 - the child owns it for its lifetime
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return bool(200 <= r.status < 500)
+    except OSError:
+        return False
+
+
+def stop(servers: list[Server], grace: float = 10.0) -> None:
+    """SIGTERM each server's process group, wait, then SIGKILL whatever is left."""
+    for s in servers:
+        if s.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(s.proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for s in servers:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            s.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for s in servers:              # the group may outlive its leader (dagster's daemon, code servers)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(s.proc.pid, signal.SIGKILL)
+        if s.proc.poll() is None:
+            s.proc.wait(timeout=5)
+
+
+def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bool = True,
+          say: Callable[[str], None] = print, t: Callable[[str, str], str] = lambda zh, en: f"{zh} ({en})",
+          ready_timeout: float = 180.0, until: Callable[[], bool] | None = None) -> int:
+    """Start the servers, print their URLs, block until Ctrl-C (or ``until()`` is true), stop them all."""
+    for p in (port, *((dagster_port,) if dagster else ())):
+        if not port_free(p):
+            say(t(f"端口 {p} 已被占用，请用 --port / --dagster-port 换一个", f"port {p} is in use: choose another with "
+                  "--port / --dagster-port"))
+            return 2
+    if not (home / "warehouse.duckdb").exists():
+        say(t("提示：数据仓库尚未构建，驾驶舱将提示先运行 fiscal refresh",
+              "note: the warehouse is not built yet; the dashboards will say to run fiscal refresh"))
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FISCAL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    servers: list[Server] = []
+    url = f"http://127.0.0.1:{port}"
+    servers.append(Server("驾驶舱 dashboards", url, f"{url}/_stcore/health", _start(
+        [str(BIN / "streamlit"), "run", str(ROOT / "dashboards" / "app.py"), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        env, logs / "dashboards.log")))
+    if dagster:
+        url = f"http://127.0.0.1:{dagster_port}"
+        denv = {**env, "DAGSTER_HOME": str(dagster_home(home))}
+        servers.append(Server("Dagster", url, f"{url}/server_info", _start(
+            [str(BIN / "dagster"), "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p",
+             str(dagster_port)], denv, logs / "dagster.log")))
+    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        waiting = list(servers)
+        deadline = time.monotonic() + ready_timeout
+        while waiting:
+            for s in list(waiting):
+                if s.proc.poll() is not None:
+                    say(t(f"{s.name} 启动失败，见日志 {logs}", f"{s.name} failed to start, see the logs in {logs}"))
+                    return 1
+                if _answers(s.health):
+                    say(f"{s.name}: {s.url}")
+                    waiting.remove(s)
+            if waiting and time.monotonic() > deadline:
+                say(t(f"{', '.join(s.name for s in waiting)} 未在 {ready_timeout:.0f} 秒内就绪，见日志 {logs}",
+                      f"{', '.join(s.name for s in waiting)} not ready within {ready_timeout:.0f} s, see {logs}"))
+                return 1
+            time.sleep(0.5)
+        say(t("按 Ctrl-C 停止 · 日志在 " + str(logs), "press Ctrl-C to stop · logs in " + str(logs)))
+        while until is None or not until():
+            for s in servers:
+                if s.proc.poll() is not None:
+                    say(t(f"{s.name} 已退出（代码 {s.proc.returncode}），见日志 {logs}",
+                          f"{s.name} exited (code {s.proc.returncode}), see {logs}"))
+                    return 1
+            time.sleep(0.5)
+        return 0
+    except KeyboardInterrupt:
+        say(t("正在停止…", "stopping…"))
+        return 0
+    finally:
+        stop(servers)
+        signal.signal(signal.SIGTERM, previous)

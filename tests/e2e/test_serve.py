@@ -1,0 +1,77 @@
+"""``fiscal serve``: both servers answer on 127.0.0.1, the URLs are printed, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from fiscal_core.entrypoints.serve import port_free
+
+ROOT = Path(__file__).resolve().parents[2]
+FISCAL = Path(sys.executable).parent / "fiscal"
+
+
+def _free_port(start: int) -> int:
+    return next(p for p in range(start, start + 200) if port_free(p))
+
+
+def _descendants(pid: int) -> set[int]:
+    kids: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kids.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = set(), [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.add(k)
+            todo.append(k)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_serve_prints_both_urls_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port, dport = _free_port(18600), _free_port(13600)
+    env = {**os.environ, "FISCAL_HOME": str(tmp_path / "home"), "FISCAL_LANG": "en"}
+    proc = subprocess.Popen([str(FISCAL), "serve", "--port", str(port), "--dagster-port", str(dport)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 240
+        assert proc.stdout is not None
+        while time.monotonic() < deadline and not any("Ctrl-C" in line for line in lines):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip())
+        out = "\n".join(lines)
+        assert f"http://127.0.0.1:{port}" in out and f"http://127.0.0.1:{dport}" in out, out
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as r:
+            assert r.read().decode().strip() == "ok"
+        with urllib.request.urlopen(f"http://127.0.0.1:{dport}/server_info", timeout=10) as r:
+            assert "dagster_webserver_version" in json.loads(r.read())
+        started = _descendants(proc.pid)
+        assert len(started) >= 3          # streamlit, dagster dev and what dagster dev starts
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=60)
+    assert rc == 0
+    time.sleep(1)
+    left = [p for p in started if _alive(p)]
+    assert left == [], f"processes left behind: {left}"
+    assert port_free(port) and port_free(dport)
