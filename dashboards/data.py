@@ -601,6 +601,13 @@ def contracts(year: int, dept: str | None) -> pd.DataFrame:
 
 
 @cached
+def contracts_total(year: int, dept: str | None) -> Decimal:
+    rows = _rows("""select coalesce(sum(contract_amt), 0) as total from marts.fct_procurement_contract
+                    where fiscal_year = $year and ($dept is null or dept_code = $dept)""", {"dept": dept, "year": year})
+    return rows[0]["total"]
+
+
+@cached
 def split_purchase_suspects(year: int, dept: str | None) -> pd.DataFrame:
     """Rule R12 (化整为零, splitting a purchase to stay under the procurement threshold)."""
     return _frame("""
