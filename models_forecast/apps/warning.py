@@ -109,7 +109,7 @@ def progress_indicator(as_of: date, code: str, zh: str, en: str, scope: str, val
 def shortfall_indicator(as_of: date, p: float | None, budget: float | None, mean: float | None,
                         bands: WarningBands) -> dict[str, object]:
     zh, en = "收入短收概率", "revenue shortfall probability"
-    if p is None or budget is None:
+    if p is None or budget is None or mean is None:
         return _row(as_of, "REV_SHORTFALL", zh, en, "total", None, None, "green",
                     "无本年收入预算，不评估", "no revenue budget for the year: not assessed")
     band = band_high(p, bands.shortfall_yellow, bands.shortfall_red)
