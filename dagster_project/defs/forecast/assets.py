@@ -11,7 +11,7 @@ import duckdb
 from ingest.forecasts import build_forecasts
 
 from ..dbt.assets import fiscal_dbt_assets
-from ..warehouse.keys import core_key
+from ..warehouse.keys import BUILD, core_key
 from ..warehouse.resource import FiscalWarehouse
 from .keys import FORECAST, FORECAST_GROUP
 
@@ -38,7 +38,9 @@ def interval_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 @dg.definitions
 def defs() -> dg.Definitions:
     dbt_keys = set(fiscal_dbt_assets().keys)
-    deps = [k for k in (dg.AssetKey(["marts", m]) for m in MARTS) if k in dbt_keys] + [core_key(t) for t in RAW]
+    # BUILD too: in forecast_job (build → forecast → live) dbt and raw are not selected, and the build file
+    # must be prepared first
+    deps = [BUILD] + [k for k in (dg.AssetKey(["marts", m]) for m in MARTS) if k in dbt_keys] + [core_key(t) for t in RAW]
 
     @dg.asset(key=FORECAST, deps=deps, group_name=FORECAST_GROUP, kinds={"duckdb", "python"},
               description="预测与预警：收入分科目月度预测与年末预计、支出年末执行预测、考虑已知承诺的 90 天库款预测、"
