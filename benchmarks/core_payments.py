@@ -8,7 +8,10 @@ per application and batched 100 per transaction:
 - ``raw``: the same reads and writes per application in hand-written SQLAlchemy Core with no domain layer
   (indicator balance read under lock, application insert, balance update, journal head read, journal
   insert with its sha256 hash, head update);
-- ``plain``: one plain INSERT per transaction, for scale.
+- ``plain``: one plain INSERT per transaction, for scale;
+- ``service_norules``: ``service`` with the real-time monitoring rules switched off for the district
+  (``mon.ALL.enabled = 0``), so that ``service / service_norules`` is what the rules cost (issue 7: they must
+  not halve the throughput).
 
 Run: ``.venv/bin/python -m benchmarks.core_payments`` (``--quick`` for a short run). Results go to
 ``benchmarks/results/core_payments.json`` and a table on stdout. Not a test: figures depend on the machine.
@@ -149,7 +152,14 @@ def run_plain(db: Database, args: list[dict[str, Any]], n: int, batch: int, tag:
     return n
 
 
-WORKLOADS = {"service": run_service, "raw": run_raw, "plain": run_plain}
+WORKLOADS = {"service": run_service, "service_norules": run_service, "raw": run_raw, "plain": run_plain}
+
+
+def set_screening(url: str, on: bool) -> None:
+    """Real-time monitoring rules on or off for the district (``mon.ALL.enabled``), to measure their cost."""
+    db = Database(url)
+    Core(db).handle(c.SetMonitorParam("320509000", "ALL", "enabled", "1" if on else "0"))
+    db.dispose()
 
 
 def _worker(url: str, workload: str, args: list[dict[str, Any]], n: int, batch: int, tag: str,
@@ -169,6 +179,8 @@ def _worker(url: str, workload: str, args: list[dict[str, Any]], n: int, batch: 
 def measure(url: str, workload: str, args: list[dict[str, Any]], writers: int, n_per_writer: int,
             batch: int) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
+    if workload.startswith("service"):
+        set_screening(url, workload == "service")
     if writers == 1:
         start, end, done = _worker(url, workload, args, n_per_writer, batch, tag, None)
         wall = end - start
@@ -235,12 +247,19 @@ def main() -> None:
             raw = next(x for x in rows if x["workload"] == "raw" and all(
                 x[k] == r[k] for k in ("backend", "writers", "batch")))
             summary[f"{r['backend']}/w{r['writers']}/b{r['batch']}"] = round(r["per_second"] / raw["per_second"], 2)
+    rules_cost = {}
+    for r in rows:
+        if r["workload"] == "service":
+            off = next(x for x in rows if x["workload"] == "service_norules" and all(
+                x[k] == r[k] for k in ("backend", "writers", "batch")))
+            rules_cost[f"{r['backend']}/w{r['writers']}/b{r['batch']}"] = round(r["per_second"] / off["per_second"], 2)
     out = {"measured_at": date.today().isoformat(), "machine": f"{platform.machine()} {os.cpu_count()} cores",
            "python": platform.python_version(), "quick": opts.quick, "repeats": opts.repeats, "rows": rows,
-           "service_over_raw": summary}
+           "service_over_raw": summary, "rules_on_over_off": rules_cost}
     if not opts.quick:
         RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print("service / raw:", summary)
+    print("service with real-time rules / without:", rules_cost)
 
 
 if __name__ == "__main__":
