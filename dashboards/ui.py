@@ -56,6 +56,10 @@ PAGES = (
 PAGE = {p.url_path: p for p in PAGES}
 
 
+# Option labels of widgets stay the same in both languages: streamlit keeps a selection by its label, so a
+# label that changed with the language switch would drop the user's choice.
+
+
 def navigation_pages() -> list[Any]:
     return [st.Page(p.file, title=t(p.zh, p.en), icon=p.icon, url_path=p.url_path, default=(i == 0))
             for i, p in enumerate(PAGES)]
@@ -131,9 +135,9 @@ def sidebar_filters(options: dict[str, Any]) -> None:
     with st.sidebar:
         st.selectbox(t("预算年度", "Fiscal year"), years, key="year")
         st.selectbox(t("部门", "Department"), [ALL, *depts], key="dept",
-                     format_func=lambda c: t("全部部门", "All departments") if c == ALL else f"{c} {depts.get(c, '')}")
+                     format_func=lambda c: "全部部门 / All" if c == ALL else f"{c} {depts.get(c, '')}")
         st.selectbox(t("资金性质", "Fund nature"), [ALL, *funds], key="fund",
-                     format_func=lambda c: t("全部", "All") if c == ALL else f"{c} {funds.get(c, '')}")
+                     format_func=lambda c: "全部 / All" if c == ALL else f"{c} {funds.get(c, '')}")
         if options.get("as_of"):
             st.caption(t(f"数据截至 {options['as_of']}", f"Data as of {options['as_of']}"))
 
@@ -241,10 +245,12 @@ def wan_axis() -> str:
     return t("万元", "10k yuan (万元)")
 
 
+LEVEL_NAMES = {"red": ("红色", "red"), "orange": ("橙色", "orange"), "yellow": ("黄色", "yellow"),
+               "blue": ("蓝色", "blue"), "green": ("绿色", "green")}
+
+
 def level_name(level: str) -> str:
-    names = {"red": ("红色", "red"), "orange": ("橙色", "orange"), "yellow": ("黄色", "yellow"),
-             "blue": ("蓝色", "blue"), "green": ("绿色", "green")}
-    zh, en = names.get(level, (level, level))
+    zh, en = LEVEL_NAMES.get(level, (level, level))
     return t(zh, en)
 
 

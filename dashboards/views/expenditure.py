@@ -134,7 +134,7 @@ def _pick_pro() -> None:
 
 st.session_state["drill_dept"] = f.dept or ui.ALL
 st.selectbox(t("部门", "Department"), [ui.ALL, *depts], key="drill_dept", on_change=_pick_dept,
-             format_func=lambda c: t("— 选择部门 —", "— choose a department —") if c == ui.ALL else f"{c} {depts[c]}")
+             format_func=lambda c: "— 选择部门 / choose —" if c == ui.ALL else f"{c} {depts[c]}")
 if f.dept is None:
     ui.empty("选择一个部门，查看其项目、支付和每笔支付的来龙去脉。",
              "Choose a department to see its projects, payments and each payment's trail.")
@@ -183,7 +183,7 @@ if pays.empty:
     ui.empty("该项目本年度还没有支付申请", "No payment applications on this project this year")
     ui.set_page_params({"pro": pro, "pay": None})
     st.stop()
-labels = {r.pay_app_id: f"{r.create_date:%Y-%m-%d} · {yuan(r.pay_app_amt)} 元 · {r.payee_acct_name} · {status_name(r.status)}"
+labels = {r.pay_app_id: f"{r.create_date:%Y-%m-%d} · {yuan(r.pay_app_amt)} 元 · {r.payee_acct_name} · {r.pay_app_no}"
           for r in pays.itertuples()}
 if st.session_state.get("pay") not in labels:
     st.session_state.pop("pay", None)

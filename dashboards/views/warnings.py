@@ -53,10 +53,10 @@ with right:
 
 st.subheader(t("预警清单", "Warnings"))
 levels = st.multiselect(t("级别", "Level"), ["red", "orange", "yellow", "blue"], default=["red", "orange", "yellow", "blue"],
-                        format_func=ui.level_name, key="warn_levels")
+                        format_func=lambda lv: f"{ui.LEVEL_NAMES[lv][0]} {lv}", key="warn_levels")
 rules = sorted(w["rule_code"].unique())
 rule = st.selectbox(t("规则", "Rule"), ["", *rules], key="warn_rule",
-                    format_func=lambda r: t("全部规则", "All rules") if r == "" else
+                    format_func=lambda r: "全部规则 / All" if r == "" else
                     f"{r} {w.loc[w['rule_code'] == r, 'rule_name'].iloc[0]}")
 shown = w[w["warning_level"].isin(levels)]
 if rule:
