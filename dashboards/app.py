@@ -26,6 +26,8 @@ ui.run_guarded(lambda: ui.sidebar_filters(data.filter_options()))
 st.sidebar.caption(t("财政一体化管理平台 · 领导驾驶舱", "Fiscal integration platform · leadership dashboards"))
 
 page = st.navigation(ui.navigation_pages())
-ui.run_guarded(page.run)
-ui.sync_query_params(st.session_state.get("_page_params"))
-st.session_state["_page_params"] = None
+try:
+    ui.run_guarded(page.run)
+finally:  # also after st.stop() in a page (a BaseException), so the URL always matches what is shown
+    ui.sync_query_params(st.session_state.get("_page_params"))
+    st.session_state["_page_params"] = None

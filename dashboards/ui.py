@@ -227,9 +227,13 @@ def forecast_missing() -> None:
           "Forecasts are not available yet (the table is missing from schema forecast): run `fiscal refresh`.")
 
 
+AMOUNT_SUFFIX = " · 万元"
+
+
 def amount_metric(label: str, yuan: Any, *, delta: str | None = None, help: str | None = None,
                   delta_color: str = "normal") -> None:
-    st.metric(label, wan(yuan, unit=True), delta=delta, help=help, delta_color=delta_color)  # type: ignore[arg-type]
+    """A metric of an amount in 万元: the unit goes in the label so the figure itself fits its column."""
+    st.metric(label + AMOUNT_SUFFIX, wan(yuan), delta=delta, help=help, delta_color=delta_color)  # type: ignore[arg-type]
 
 
 def layout(fig: go.Figure, *, height: int = 360, yaxis_title: str | None = None) -> go.Figure:

@@ -23,14 +23,14 @@ c1, c2, c3, c4 = st.columns(4)
 with c1, st.container(border=True):
     yoy = ratio(rev["ytd"], rev["prev_ytd"])
     ui.amount_metric(t("财政收入（年累计）", "Revenue year to date"), rev["ytd"],
-                     delta=t(f"同比 {pct(yoy - 1)}", f"YoY {pct(yoy - 1)}") if yoy is not None else None)
+                     delta=t(f"{pct(yoy - 1)} 同比", f"{pct(yoy - 1)} YoY") if yoy is not None else None)
     st.caption(t(f"完成预算 {pct(ratio(rev['ytd'], rev['budget']))}（预算 {wan(rev['budget'])} 万元，截至 {rev['month']} 月）",
                  f"{pct(ratio(rev['ytd'], rev['budget']))} of budget {wan(rev['budget'])} (to month {rev['month']})"))
     ui.link("revenue", t("收入详情 →", "Revenue →"))
 with c2, st.container(border=True):
     gap = (spend["rate"] - spend["expected_share"]) if spend["rate"] is not None and spend["expected_share"] else None
     st.metric(t("支出执行进度", "Spending progress"), pct(spend["rate"]),
-              delta=t(f"较应达进度 {pct(gap)}", f"{pct(gap)} vs expected") if gap is not None else None)
+              delta=t(f"{pct(gap)} 较应达进度", f"{pct(gap)} vs expected") if gap is not None else None)
     basis = t("季节性规律", "seasonal pattern") if spend["expected_basis"] == "seasonal" else t("序时进度", "time elapsed")
     st.caption(t(f"已支付 {wan(spend['paid_ytd'])} / 指标 {wan(spend['indicator'])} 万元；应达 {pct(spend['expected_share'])}（{basis}）",
                  f"paid {wan(spend['paid_ytd'])} of {wan(spend['indicator'])}; expected {pct(spend['expected_share'])} ({basis})"))

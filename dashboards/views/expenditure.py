@@ -116,145 +116,150 @@ with st.expander(t("全年支出预测", "Year-end spending forecast")):
         }), hide_index=True)
 
 # ------------------------------------------------------------------------------------------------ drill
-st.header(t("逐级查看：部门 → 项目 → 支付 → 来龙去脉", "Drill down: department → project → payment → trail"))
-options = data.filter_options()
-depts = {d["dept_code"]: d["dept_name"] for d in options["depts"]}
 
 
-def _pick_dept() -> None:
-    choice = st.session_state["drill_dept"]
-    st.session_state["dept"] = choice
-    for key in ("pro", "pay"):
-        st.session_state.pop(key, None)
+def drill_down() -> None:
+    """Department → project → payment → trail; returns early at the first missing choice (st.stop() would
+    also stop the URL update that follows the page)."""
+    st.header(t("逐级查看：部门 → 项目 → 支付 → 来龙去脉", "Drill down: department → project → payment → trail"))
+    options = data.filter_options()
+    depts = {d["dept_code"]: d["dept_name"] for d in options["depts"]}
+
+    def _pick_dept() -> None:
+        choice = st.session_state["drill_dept"]
+        st.session_state["dept"] = choice
+        for key in ("pro", "pay"):
+            st.session_state.pop(key, None)
+
+    def _pick_pro() -> None:
+        st.session_state.pop("pay", None)
+
+    st.session_state["drill_dept"] = f.dept or ui.ALL
+    st.selectbox(t("部门", "Department"), [ui.ALL, *depts], key="drill_dept", on_change=_pick_dept,
+                 format_func=lambda c: "— 选择部门 / choose —" if c == ui.ALL else f"{c} {depts[c]}")
+    if f.dept is None:
+        ui.empty("选择一个部门，查看其项目、支付和每笔支付的来龙去脉。",
+                 "Choose a department to see its projects, payments and each payment's trail.")
+        ui.set_page_params({"pro": None, "pay": None})
+        return
+
+    projects = data.dept_projects(f.year, f.dept, f.fund)
+    if projects.empty:
+        ui.empty("该部门本年度没有指标", "The department has no indicators this year")
+        ui.set_page_params({"pro": None, "pay": None})
+        return
+    names = dict(zip(projects["pro_code"], projects["pro_name"].fillna(""), strict=True))
+    fig = go.Figure()
+    top = projects.head(15)
+    fig.add_bar(y=top["pro_name"], x=[wan_float(v) for v in top["indicator_amt"]], name=t("指标", "Indicators"),
+                orientation="h", marker_color="#d9d9d9")
+    fig.add_bar(y=top["pro_name"], x=[wan_float(v) for v in top["paid_amt"]], name=t("已支付", "Paid"), orientation="h",
+                marker_color="#1f77b4")
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text=ui.wan_axis(), tickformat=",.0f")
+    st.plotly_chart(ui.layout(fig, height=max(260, 28 * len(top))))
+
+    if st.session_state.get("pro") not in names:
+        st.session_state.pop("pro", None)
+    pro = st.selectbox(t("项目", "Project"), list(names), key="pro", index=None, on_change=_pick_pro,
+                       placeholder=t("选择项目", "Choose a project"),
+                       format_func=lambda c: f"{names[c]} · {c}")
+    if pro is None:
+        ui.set_page_params({"pro": None, "pay": None})
+        return
+
+    p = projects[projects["pro_code"] == pro].iloc[0]
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        ui.amount_metric(t("项目指标", "Project indicators"), p["indicator_amt"])
+    with c2:
+        ui.amount_metric(t("项目已支付", "Project paid"), p["paid_amt"])
+    with c3:
+        ui.amount_metric(t("可用额度", "Available"), p["canuse_amt"])
+    with c4:
+        st.metric(t("支付笔数", "Payments"), f"{int(p['payments']):,}")
+
+    pays = data.project_payments(f.year, pro)
+    if pays.empty:
+        ui.empty("该项目本年度还没有支付申请", "No payment applications on this project this year")
+        ui.set_page_params({"pro": pro, "pay": None})
+        return
+    labels = {r.pay_app_id: f"{r.create_date:%Y-%m-%d} · {yuan(r.pay_app_amt)} 元 · {r.payee_acct_name} · {r.pay_app_no}"
+              for r in pays.itertuples()}
+    if st.session_state.get("pay") not in labels:
+        st.session_state.pop("pay", None)
+    pay = st.selectbox(t("支付申请", "Payment application"), list(labels), key="pay", index=None,
+                       placeholder=t("选择一笔支付", "Choose a payment"), format_func=lambda k: labels[k])
+    ui.set_page_params({"pro": pro, "pay": pay})
+    if pay is None:
+        st.dataframe(pd.DataFrame({
+            t("申请日期", "Applied"): pays["create_date"], t("编号", "Number"): pays["pay_app_no"],
+            t("金额（元）", "Amount (yuan)"): [yuan(v) for v in pays["pay_app_amt"]],
+            t("收款人", "Payee"): pays["payee_acct_name"], t("状态", "Status"): [status_name(v) for v in pays["status"]],
+            t("用途", "Purpose"): pays["use_des"]}), hide_index=True)
+        return
+
+    # ------------------------------------------------------------------------------------------------ trail
+    pm = data.payment(pay)
+    if pm is None:
+        raise ui.NoData(t("找不到这笔支付申请", "Payment application not found"))
+    st.subheader(t(f"支付申请 {pm['pay_app_no']} 的来龙去脉", f"Trail of payment application {pm['pay_app_no']}"))
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        st.metric(t("申请金额（元）", "Applied (yuan)"), yuan(pm["pay_app_amt"]))
+    with c2:
+        st.metric(t("净支付（元）", "Net paid (yuan)"), yuan(pm["net_paid_amt"]))
+    with c3:
+        st.metric(t("状态", "Status"), status_name(pm["status"]))
+    with c4:
+        st.metric(t("清算日期", "Cleared on"), str(pm["cleared_date"] or "—"))
+    st.markdown(t(f"**单位** {pm['agency_name']} · **项目** {pm['pro_name']} · **指标** `{pm['bgt_id']}` · "
+                  f"**收款人** {pm['payee_acct_name']}（{pm['payee_acct_bank_name']}） · **用途** {pm['use_des']} · "
+                  f"**凭证号** {pm['pay_cert_no'] or '—'} · **银行流水** {pm['agent_business_no'] or '—'}",
+                  f"**Agency** {pm['agency_name']} · **Project** {pm['pro_name']} · **Indicator** `{pm['bgt_id']}` · "
+                  f"**Payee** {pm['payee_acct_name']} ({pm['payee_acct_bank_name']}) · **Purpose** {pm['use_des']} · "
+                  f"**Voucher** {pm['pay_cert_no'] or '—'} · **Bank serial** {pm['agent_business_no'] or '—'}"))
+    st.caption(t(f"链接到此页：?dept={pm['dept_code']}&pro={pm['pro_code']}&pay={pay}",
+                 f"Link to this view: ?dept={pm['dept_code']}&pro={pm['pro_code']}&pay={pay}"))
+
+    trail = data.payment_trace(pay)
+    if trail.empty:
+        ui.empty("日志中没有这笔支付的环节", "The journal has no steps for this payment")
+        return
+    trail = trail.astype(object).where(trail.notna(), None)  # pandas NA is not a bool: None reads cleanly below
+    trail["label"] = [t(*ACTIONS.get(a, (a, a))) for a in trail["action"]]
+    stages = trail.drop_duplicates("stage_no").sort_values("stage_no")["stage"].tolist()
+    fig = go.Figure(go.Scatter(
+        x=trail["occurred_at"], y=trail["stage"], mode="markers+lines", line={"color": "#c7c7c7", "width": 1},
+        marker={"size": 11, "color": [int(v) for v in trail["stage_no"]], "colorscale": "Viridis"},
+        text=[f"{lbl}<br>{a or ''} {('(' + r + ')') if r else ''}<br>{o or ''}" for lbl, a, r, o in
+              zip(trail["label"], trail["actor"], trail["actor_role"], trail["opinion"], strict=True)],
+        hovertemplate="%{x}<br>%{text}<extra></extra>"))
+    fig.update_yaxes(categoryorder="array", categoryarray=stages[::-1])
+    st.plotly_chart(ui.layout(fig, height=320))
+
+    for stage in stages:
+        steps = trail[trail["stage"] == stage]
+        with st.container(border=True):
+            st.markdown(f"**{stage}**")
+            for r in steps.itertuples():
+                depth = f" · {t('来源链第', 'origin depth ')}{r.lineage_depth}{t('层', '')}" if r.lineage_depth else ""
+                who = f"{r.actor or ''}{'（' + r.actor_role + '）' if r.actor_role else ''}"
+                opinion = f" · “{r.opinion}”" if r.opinion else ""
+                st.markdown(f"`{r.occurred_at:%Y-%m-%d %H:%M}` {r.label} · {who}{opinion} · "
+                            f"{r.object_type} `{r.object_id}`{depth} · {t('日志', 'journal')} #{r.journal_seq}")
+    with st.expander(t("环节明细（含事件数据）", "Steps with their event data")):
+        st.dataframe(trail[["step_no", "stage", "label", "occurred_at", "actor", "actor_role", "opinion", "object_type",
+                            "object_id", "journal_seq"]], hide_index=True)
+        pick = st.number_input(t("查看第几步的事件数据", "Show the event data of step"), min_value=1,
+                               max_value=int(trail["step_no"].max()), value=1, step=1)
+        detail = trail[trail["step_no"] == pick]
+        if not detail.empty and isinstance(detail.iloc[0]["detail_json"], str):
+            try:
+                st.json(json.loads(detail.iloc[0]["detail_json"]))
+            except ValueError:
+                st.code(detail.iloc[0]["detail_json"])
 
 
-def _pick_pro() -> None:
-    st.session_state.pop("pay", None)
-
-
-st.session_state["drill_dept"] = f.dept or ui.ALL
-st.selectbox(t("部门", "Department"), [ui.ALL, *depts], key="drill_dept", on_change=_pick_dept,
-             format_func=lambda c: "— 选择部门 / choose —" if c == ui.ALL else f"{c} {depts[c]}")
-if f.dept is None:
-    ui.empty("选择一个部门，查看其项目、支付和每笔支付的来龙去脉。",
-             "Choose a department to see its projects, payments and each payment's trail.")
-    ui.set_page_params({"pro": None, "pay": None})
-    st.stop()
-
-projects = data.dept_projects(f.year, f.dept, f.fund)
-if projects.empty:
-    ui.empty("该部门本年度没有指标", "The department has no indicators this year")
-    ui.set_page_params({"pro": None, "pay": None})
-    st.stop()
-names = dict(zip(projects["pro_code"], projects["pro_name"].fillna(""), strict=True))
-fig = go.Figure()
-top = projects.head(15)
-fig.add_bar(y=top["pro_name"], x=[wan_float(v) for v in top["indicator_amt"]], name=t("指标", "Indicators"),
-            orientation="h", marker_color="#d9d9d9")
-fig.add_bar(y=top["pro_name"], x=[wan_float(v) for v in top["paid_amt"]], name=t("已支付", "Paid"), orientation="h",
-            marker_color="#1f77b4")
-fig.update_layout(barmode="overlay")
-fig.update_yaxes(autorange="reversed")
-fig.update_xaxes(title_text=ui.wan_axis(), tickformat=",.0f")
-st.plotly_chart(ui.layout(fig, height=max(260, 28 * len(top))))
-
-if st.session_state.get("pro") not in names:
-    st.session_state.pop("pro", None)
-pro = st.selectbox(t("项目", "Project"), list(names), key="pro", index=None, on_change=_pick_pro,
-                   placeholder=t("选择项目", "Choose a project"),
-                   format_func=lambda c: f"{names[c]} · {c}")
-if pro is None:
-    ui.set_page_params({"pro": None, "pay": None})
-    st.stop()
-
-p = projects[projects["pro_code"] == pro].iloc[0]
-c1, c2, c3, c4 = st.columns(4)
-with c1:
-    ui.amount_metric(t("项目指标", "Project indicators"), p["indicator_amt"])
-with c2:
-    ui.amount_metric(t("项目已支付", "Project paid"), p["paid_amt"])
-with c3:
-    ui.amount_metric(t("可用额度", "Available"), p["canuse_amt"])
-with c4:
-    st.metric(t("支付笔数", "Payments"), f"{int(p['payments']):,}")
-
-pays = data.project_payments(f.year, pro)
-if pays.empty:
-    ui.empty("该项目本年度还没有支付申请", "No payment applications on this project this year")
-    ui.set_page_params({"pro": pro, "pay": None})
-    st.stop()
-labels = {r.pay_app_id: f"{r.create_date:%Y-%m-%d} · {yuan(r.pay_app_amt)} 元 · {r.payee_acct_name} · {r.pay_app_no}"
-          for r in pays.itertuples()}
-if st.session_state.get("pay") not in labels:
-    st.session_state.pop("pay", None)
-pay = st.selectbox(t("支付申请", "Payment application"), list(labels), key="pay", index=None,
-                   placeholder=t("选择一笔支付", "Choose a payment"), format_func=lambda k: labels[k])
-ui.set_page_params({"pro": pro, "pay": pay})
-if pay is None:
-    st.dataframe(pd.DataFrame({
-        t("申请日期", "Applied"): pays["create_date"], t("编号", "Number"): pays["pay_app_no"],
-        t("金额（元）", "Amount (yuan)"): [yuan(v) for v in pays["pay_app_amt"]],
-        t("收款人", "Payee"): pays["payee_acct_name"], t("状态", "Status"): [status_name(v) for v in pays["status"]],
-        t("用途", "Purpose"): pays["use_des"]}), hide_index=True)
-    st.stop()
-
-# ------------------------------------------------------------------------------------------------ trail
-pm = data.payment(pay)
-if pm is None:
-    raise ui.NoData(t("找不到这笔支付申请", "Payment application not found"))
-st.subheader(t(f"支付申请 {pm['pay_app_no']} 的来龙去脉", f"Trail of payment application {pm['pay_app_no']}"))
-c1, c2, c3, c4 = st.columns(4)
-with c1:
-    st.metric(t("申请金额（元）", "Applied (yuan)"), yuan(pm["pay_app_amt"]))
-with c2:
-    st.metric(t("净支付（元）", "Net paid (yuan)"), yuan(pm["net_paid_amt"]))
-with c3:
-    st.metric(t("状态", "Status"), status_name(pm["status"]))
-with c4:
-    st.metric(t("清算日期", "Cleared on"), str(pm["cleared_date"] or "—"))
-st.markdown(t(f"**单位** {pm['agency_name']} · **项目** {pm['pro_name']} · **指标** `{pm['bgt_id']}` · "
-              f"**收款人** {pm['payee_acct_name']}（{pm['payee_acct_bank_name']}） · **用途** {pm['use_des']} · "
-              f"**凭证号** {pm['pay_cert_no'] or '—'} · **银行流水** {pm['agent_business_no'] or '—'}",
-              f"**Agency** {pm['agency_name']} · **Project** {pm['pro_name']} · **Indicator** `{pm['bgt_id']}` · "
-              f"**Payee** {pm['payee_acct_name']} ({pm['payee_acct_bank_name']}) · **Purpose** {pm['use_des']} · "
-              f"**Voucher** {pm['pay_cert_no'] or '—'} · **Bank serial** {pm['agent_business_no'] or '—'}"))
-st.caption(t(f"链接到此页：?dept={pm['dept_code']}&pro={pm['pro_code']}&pay={pay}",
-             f"Link to this view: ?dept={pm['dept_code']}&pro={pm['pro_code']}&pay={pay}"))
-
-trail = data.payment_trace(pay)
-if trail.empty:
-    ui.empty("日志中没有这笔支付的环节", "The journal has no steps for this payment")
-    st.stop()
-trail = trail.astype(object).where(trail.notna(), None)  # pandas NA is not a bool: None reads cleanly below
-trail["label"] = [t(*ACTIONS.get(a, (a, a))) for a in trail["action"]]
-stages = trail.drop_duplicates("stage_no").sort_values("stage_no")["stage"].tolist()
-fig = go.Figure(go.Scatter(
-    x=trail["occurred_at"], y=trail["stage"], mode="markers+lines", line={"color": "#c7c7c7", "width": 1},
-    marker={"size": 11, "color": [int(v) for v in trail["stage_no"]], "colorscale": "Viridis"},
-    text=[f"{lbl}<br>{a or ''} {('(' + r + ')') if r else ''}<br>{o or ''}" for lbl, a, r, o in
-          zip(trail["label"], trail["actor"], trail["actor_role"], trail["opinion"], strict=True)],
-    hovertemplate="%{x}<br>%{text}<extra></extra>"))
-fig.update_yaxes(categoryorder="array", categoryarray=stages[::-1])
-st.plotly_chart(ui.layout(fig, height=320))
-
-for stage in stages:
-    steps = trail[trail["stage"] == stage]
-    with st.container(border=True):
-        st.markdown(f"**{stage}**")
-        for r in steps.itertuples():
-            depth = f" · {t('来源链第', 'origin depth ')}{r.lineage_depth}{t('层', '')}" if r.lineage_depth else ""
-            who = f"{r.actor or ''}{'（' + r.actor_role + '）' if r.actor_role else ''}"
-            opinion = f" · “{r.opinion}”" if r.opinion else ""
-            st.markdown(f"`{r.occurred_at:%Y-%m-%d %H:%M}` {r.label} · {who}{opinion} · "
-                        f"{r.object_type} `{r.object_id}`{depth} · {t('日志', 'journal')} #{r.journal_seq}")
-with st.expander(t("环节明细（含事件数据）", "Steps with their event data")):
-    st.dataframe(trail[["step_no", "stage", "label", "occurred_at", "actor", "actor_role", "opinion", "object_type",
-                        "object_id", "journal_seq"]], hide_index=True)
-    pick = st.number_input(t("查看第几步的事件数据", "Show the event data of step"), min_value=1,
-                           max_value=int(trail["step_no"].max()), value=1, step=1)
-    detail = trail[trail["step_no"] == pick]
-    if not detail.empty and isinstance(detail.iloc[0]["detail_json"], str):
-        try:
-            st.json(json.loads(detail.iloc[0]["detail_json"]))
-        except ValueError:
-            st.code(detail.iloc[0]["detail_json"])
+drill_down()

@@ -60,6 +60,8 @@ if fc is None or fc.empty:
 else:
     series = fc.drop_duplicates("series_id")[["series_id", "series_name"]]
     names = dict(zip(series["series_id"], series["series_name"], strict=True))
+    if "total" in names:  # the total first: what leadership asks about
+        names = {"total": names["total"], **{k: v for k, v in names.items() if k != "total"}}
     sid = st.selectbox(t("预测序列", "Series"), list(names), format_func=lambda s: names[s], key="rev_series")
     s = fc[fc["series_id"] == sid].sort_values("date")
     act, fut = s[s["kind"] == "actual"], s[s["kind"] == "forecast"]
@@ -102,15 +104,29 @@ else:
             if mine.empty:
                 ui.empty("该序列暂无回测结果", "No backtest for this series")
             else:
+                chosen = mine["chosen"].fillna(False) if "chosen" in mine else [False] * len(mine)
                 show = pd.DataFrame({
-                    t("模型", "Model"): mine["model"], "MASE": mine["mase"].round(3),
+                    t("模型", "Model"): [f"{m} ✔" if c else m for m, c in zip(mine["model"], chosen, strict=True)],
+                    "MASE": mine["mase"].round(3),
                     "sMAPE": mine["smape"].round(3),
                     t("80% 覆盖率", "80% coverage"): [pct(v) for v in mine["coverage80"]],
                     t("95% 覆盖率", "95% coverage"): [pct(v) for v in mine["coverage95"]],
                     t("起点数", "Origins"): mine["n_origins"]})
                 st.dataframe(show, hide_index=True)
-                st.caption(t("MASE < 1 表示优于季节性朴素预测；覆盖率应接近 80% / 95%。",
-                             "MASE below 1 beats the seasonal naive forecast; coverage should be near 80% / 95%."))
+                st.caption(t("✔ 为采用的模型。MASE < 1 表示优于季节性朴素预测；覆盖率应接近 80% / 95%。",
+                             "✔ marks the model in use. MASE below 1 beats the seasonal naive forecast; coverage "
+                             "should be near 80% / 95%."))
+    ye_all = data.revenue_year_end(f.year)
+    if ye_all is not None and not ye_all.empty:
+        risk = ye_all[(ye_all["series_id"] != "total") & ye_all["p_shortfall"].notna()].sort_values("p_shortfall")
+        if not risk.empty:
+            st.subheader(t("各科目完不成预算的概率", "Probability of falling short of budget, by category"))
+            fig = go.Figure(go.Bar(
+                y=risk["series_name"], x=risk["p_shortfall"].astype(float) * 100, orientation="h",
+                marker_color=["#d62728" if p >= 0.5 else "#e6b800" if p >= 0.2 else "#2ca02c" for p in risk["p_shortfall"]],
+                text=[pct(p) for p in risk["p_shortfall"]]))
+            fig.update_xaxes(title_text="%", range=[0, 100])
+            st.plotly_chart(ui.layout(fig, height=max(300, 24 * len(risk))))
 
 with st.expander(t("分科目明细表", "Table by category")):
     st.dataframe(pd.DataFrame({

@@ -74,7 +74,7 @@ event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="
 rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
 keys = list(shown["warning_key"])
 if not keys:
-    st.stop()
+    raise ui.NoData(t("没有符合筛选条件的预警", "No warning matches the selection"))
 picked = keys[rows[0]] if rows else None
 picked = st.selectbox(t("查看预警详情", "Warning details"), keys, index=keys.index(picked) if picked in keys else 0,
                       key="warn_pick", format_func=lambda k: f"{k} · {shown.loc[shown['warning_key'] == k, 'message'].iloc[0][:60]}")

@@ -22,7 +22,12 @@ TIMEOUT = 120  # seconds per script run; the 2-core CI machine is shared
 
 def wan_text(yuan: Decimal) -> str:
     """The spec of the dashboards' 万元 display, written out independently of dashboards.fmt."""
-    return f"{(yuan / Decimal(10000)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f} 万元"
+    return f"{(yuan / Decimal(10000)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def amt(label: str) -> str:
+    """Amount metrics carry their unit in the label."""
+    return f"{label} · 万元"
 
 
 def pct_text(ratio: Decimal) -> str:
@@ -77,9 +82,9 @@ def test_cockpit_shows_revenue_spending_cash_and_warnings_as_the_marts_have_them
     n_open = fiscal_home.one("select count(*) from marts.fct_warning where fiscal_year = ? "
                              "and coalesce(disposal_status, '') <> 'closed'", [year])
     m = metrics(at)
-    assert m["财政收入（年累计）"] == wan_text(ytd)
+    assert m[amt("财政收入（年累计）")] == wan_text(ytd)
     assert m["支出执行进度"] == pct_text(paid / indicator)
-    assert m["国库库款余额"] == wan_text(closing)
+    assert m[amt("国库库款余额")] == wan_text(closing)
     assert m["预警（未办结）"] == f"{n_open:,}"
     # each headline links to its page
     links = {link.proto.page for link in at.get("page_link")}
@@ -95,7 +100,7 @@ def test_revenue_page_figures_by_category(fiscal_home: Warehouse) -> None:
         "where fiscal_year = ? and fiscal_month = (select max(fiscal_month) from marts.fct_revenue_monthly "
         "where fiscal_year = ? and booking_count > 0)", [year, year])
     m = metrics(at)
-    assert m["年累计收入"] == wan_text(ytd)
+    assert m[amt("年累计收入")] == wan_text(ytd)
     assert m["预算完成进度"] == pct_text(ytd / budget)
     assert m["累计同比"] == pct_text(ytd / prev - 1)
 
@@ -127,7 +132,7 @@ def test_expenditure_drill_by_selection(fiscal_home: Warehouse) -> None:
         "order by 2 desc limit 1", [dept])
     at.selectbox(key="pro").select(pro).run()
     assert_no_error(at)
-    assert metrics(at)["项目指标"] == wan_text(ind)
+    assert metrics(at)[amt("项目指标")] == wan_text(ind)
     first = at.selectbox(key="pay").options[0]
     assert first
     at.selectbox(key="pay").select_index(0).run()
@@ -152,7 +157,7 @@ def test_treasury_page_balance_and_coverage(fiscal_home: Warehouse) -> None:
     out90, days = fiscal_home.one("select sum(outflow_amt), count(*) from marts.fct_treasury_cash_daily "
                                   "where cash_date > ?::date - interval 90 day", [day])
     m = metrics(at)
-    assert m[f"库款余额（{day}）"] == wan_text(closing)
+    assert m[amt(f"库款余额（{day}）")] == wan_text(closing)
     months = closing / (out90 / days * 30)
     assert m["库款保障水平"] == f"{months.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)} 个月"
 
@@ -162,10 +167,10 @@ def test_staff_and_procurement_figures(fiscal_home: Warehouse) -> None:
     assert_no_error(at)
     month, heads = fiscal_home.one("select pay_month, sum(headcount_in_post) from marts.fct_staff_cost_monthly "
                                    "where fiscal_year = 2025 group by 1 order by 1 desc limit 1")
-    n, amt = fiscal_home.one("select count(*), sum(contract_amt) from marts.fct_procurement_contract where fiscal_year = 2025")
+    n, amount = fiscal_home.one("select count(*), sum(contract_amt) from marts.fct_procurement_contract where fiscal_year = 2025")
     m = metrics(at)
     assert m[f"在职人数（{month}）"] == f"{heads:,}"
-    assert m["合同数"] == f"{n:,}" and m["合同金额"] == wan_text(amt)
+    assert m["合同数"] == f"{n:,}" and m[amt("合同金额")] == wan_text(amount)
 
 
 def test_projects_page(fiscal_home: Warehouse) -> None:
@@ -232,7 +237,7 @@ def test_forecast_tables_when_present(forecast_home: Warehouse, monkeypatch: pyt
     at.switch_page("views/revenue.py").run()
     assert_no_error(at)
     m = metrics(at)
-    assert m["完不成预算的概率"] == "23.7%" and m["全年预计"] == wan_text(Decimal("720000000"))
+    assert m["完不成预算的概率"] == "23.7%" and m[amt("全年预计")] == wan_text(Decimal("720000000"))
     assert at.dataframe, "the backtest table sits beside the fan chart"
     at.switch_page("views/treasury.py").run()
     assert_no_error(at)
