@@ -35,6 +35,9 @@ DEFAULT_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "sarima")
 NONSEASONAL_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "arima")
 Z80 = 1.2815515655446004
 
+#: How the members' means are combined: "median" (one wild member cannot drag the forecast; with four members it
+#: is the mean of the middle two) or "mean".
+COMBINATION = "mean"
 #: A single model replaces the combination only if its backtest MASE is below this fraction of the combination's.
 SINGLE_MARGIN = 0.5
 #: A member whose backtest MASE exceeds this multiple of the pool median is left out of the combination.
@@ -84,9 +87,13 @@ def smape(actual: Array, fc: Array) -> float:
     return float(np.mean(terms))
 
 
-def combine(members: Sequence[ModelForecast], name: str) -> ModelForecast:
-    """Mean of the members' means; bounds = combined mean minus/plus the mean of the members' offsets."""
-    mean = np.mean([f.mean for f in members], axis=0)
+def combine(members: Sequence[ModelForecast], name: str, how: str | None = None) -> ModelForecast:
+    """Median (or mean, ``how="mean"``; default :data:`COMBINATION`) of the members' means, step by step; bounds =
+    combined mean minus/plus the mean of the members' offsets (the calibration rescales them afterwards)."""
+    how = how or COMBINATION
+    if how not in ("median", "mean"):
+        raise ValueError(f"unknown combination {how!r}")
+    mean = (np.median if how == "median" else np.mean)([f.mean for f in members], axis=0)
 
     def off(attr: str) -> Array:
         return np.mean([np.abs(getattr(f, attr) - f.mean) for f in members], axis=0)
@@ -129,7 +136,7 @@ def _fit_pool(y: Array, h: int, ctx: Context, pool: Sequence[str]) -> tuple[dict
     for name in pool:
         try:
             fits[name] = MODELS[name](y, h, ctx)
-        except Exception as exc:  # noqa: BLE001 - any model failure means: skip it, say so, carry on
+        except Exception as exc:  # any model failure means: skip it, say so, carry on
             failed[name] = str(exc) if isinstance(exc, ModelFailure) else f"{type(exc).__name__}: {exc}"
     return fits, failed
 

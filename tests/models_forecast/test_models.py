@@ -112,3 +112,21 @@ def test_ets_finds_the_trend_of_a_trending_series() -> None:
     fc = MODELS["ets"](y, 6, make_context(y, 1))
     assert fc.detail.split(",")[1] in ("A", "Ad")
     assert abs(fc.mean[0] - (10 + 2.0 * 60)) < 4
+
+
+def test_median_combination_is_not_dragged_by_one_wild_member() -> None:
+    """The default combination is the step-wise median of the members' means; the mean is still available."""
+    steps = np.ones(3)
+
+    def member(name: str, level: float) -> engine.ModelForecast:
+        return engine.ModelForecast(
+            name, level * steps, level * steps - 1, level * steps + 1, level * steps - 2, level * steps + 2
+        )
+
+    members = [member("a", 100.0), member("b", 102.0), member("c", 104.0), member("wild", 400.0)]
+    median = engine.combine(members, "comb", how="median")
+    np.testing.assert_allclose(median.mean, 103.0)  # mean of the middle two
+    np.testing.assert_allclose(median.hi80 - median.mean, 1.0)  # offsets are still averaged
+    np.testing.assert_allclose(engine.combine(members, "comb", how="mean").mean, 176.5)
+    with pytest.raises(ValueError, match="unknown combination"):
+        engine.combine(members, "comb", how="mode")
