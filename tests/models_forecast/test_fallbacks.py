@@ -88,3 +88,17 @@ def test_unusable_input_raises_forecast_input_error(series: pd.Series, horizon: 
 def test_unknown_model_is_refused() -> None:
     with pytest.raises(ForecastInputError, match="unknown models"):
         forecast(monthly(np.arange(30.0) + 1), 3, models=["prophet"])
+
+
+def test_almost_deterministic_short_series_gets_a_narrow_interval() -> None:
+    """Issue 6 sanity report: 40 months of 100 + (i mod 12) * 5 + i reportedly gave a 1-step 80 % interval
+    [78, 446] around 166 with "no significant seasonality". Not reproducible at 925b2e0 (the lag-12 test passes,
+    1-step 80 % interval about [164.6, 167.5]); kept so that it stays that way."""
+    i = np.arange(1, 41)
+    result = forecast(monthly(100 + (i % 12) * 5.0 + i, start="2020-01-01"), 3)
+    assert_sane(result, 3)
+    first = result.frame.iloc[0]
+    assert abs(first["mean"] - 166) < 2
+    assert first["hi80"] - first["lo80"] < 0.05 * 166
+    assert first["hi95"] - first["lo95"] < 0.1 * 166
+    assert not any("no significant seasonality" in n for n in result.notes), result.notes
