@@ -22,12 +22,13 @@ st.set_page_config(page_title="财政一体化管理平台", page_icon=":materia
 
 ui.init_state()
 ui.sidebar_language()
-ui.run_guarded(lambda: ui.sidebar_filters(data.filter_options()))
-st.sidebar.caption(t("财政一体化管理平台 · 领导驾驶舱", "Fiscal integration platform · leadership dashboards"))
+with data.request():  # one page view: one warehouse identity, at most one short read-only connection
+    ui.run_guarded(lambda: ui.sidebar_filters(data.filter_options()))
+    st.sidebar.caption(t("财政一体化管理平台 · 领导驾驶舱", "Fiscal integration platform · leadership dashboards"))
 
-page = st.navigation(ui.navigation_pages())
-try:
-    ui.run_guarded(page.run)
-finally:  # also after st.stop() in a page (a BaseException), so the URL always matches what is shown
-    ui.sync_query_params(st.session_state.get("_page_params"))
-    st.session_state["_page_params"] = None
+    page = st.navigation(ui.navigation_pages())
+    try:
+        ui.run_guarded(page.run)
+    finally:  # also after st.stop() in a page (a BaseException), so the URL always matches what is shown
+        ui.sync_query_params(st.session_state.get("_page_params"))
+        st.session_state["_page_params"] = None

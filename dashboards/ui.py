@@ -205,6 +205,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
     Streamlit's own control flow (st.rerun, st.stop, st.switch_page) is a BaseException and passes."""
     try:
         fn()
+    except data.WarehouseSwapped:  # a refresh landed mid-view: draw the view again from the new warehouse
+        st.rerun()
     except data.WarehouseMissing:
         missing_warehouse_message()
     except NoData as e:

@@ -48,13 +48,13 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
     with streamlit_server(wh.home, log_path=tmp_path / "streamlit.log") as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+            page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
             page.set_default_timeout(60_000)
             page.goto(base)
             page.get_by_text("财政收入（年累计）").first.wait_for()
             wait_idle(page)
             assert metric_value(page, "财政收入（年累计） · 万元") == wan_text(ytd)
-            page.screenshot(path=str(ARTIFACTS / "dashboard_1_cockpit.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard_1_cockpit.png"))
 
             # cockpit → the department (its link in the spending-by-department panel)
             page.get_by_text("打开部门明细").click()
@@ -62,14 +62,17 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
             page.wait_for_url(f"**/expenditure?*dept={dept}*")
             page.get_by_text("逐级查看").first.wait_for()
             wait_idle(page)
-            page.screenshot(path=str(ARTIFACTS / "dashboard_2_department.png"), full_page=True)
+            page.get_by_text("逐级查看").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "dashboard_2_department.png"))
 
             # → a project
             choose(page, "项目", pro_name)
             page.get_by_text("项目指标").first.wait_for()
             assert metric_value(page, "项目指标 · 万元") == wan_text(indicator)
             assert f"pro={pro}" in page.url
-            page.screenshot(path=str(ARTIFACTS / "dashboard_3_project.png"), full_page=True)
+            # the app scrolls inside its own container, so bring the part that matters into the viewport
+            page.get_by_text("项目指标 · 万元").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "dashboard_3_project.png"))
 
             # → a payment and its trail
             choose(page, "支付申请", pay_app_no)
@@ -78,7 +81,8 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
             assert f"pay={pay_app_id}" in page.url
             lines = page.locator('[data-testid="stMarkdownContainer"] code', has_text=str(year)).count()
             assert lines >= steps  # one timestamped line per journalled step (the trail reaches back to declaration)
-            page.screenshot(path=str(ARTIFACTS / "dashboard_4_payment_trail.png"), full_page=True)
+            page.get_by_text("的来龙去脉").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "dashboard_4_payment_trail.png"))
 
             # the trail's URL opens the same view directly
             fresh = browser.new_page(viewport={"width": 1400, "height": 1000})

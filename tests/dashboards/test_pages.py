@@ -271,3 +271,23 @@ def test_a_refresh_shows_new_data_at_once(district_home: Warehouse, tmp_path: Pa
                     "(select min(inc_code) from marts.fct_revenue_monthly)")
     new.replace(wh.path)
     assert data.revenue_summary(2025)["ytd"] == before + 1
+
+
+def test_a_view_never_mixes_two_warehouses(district_home: Warehouse, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within one page view the cache key is fixed; a file swapped before the view's first query makes the
+    view start over (app.py reruns it) instead of caching the new file's rows under the old key."""
+    wh = copy_home(district_home, tmp_path / "home")
+    monkeypatch.setenv("FISCAL_HOME", str(wh.home))
+    from dashboards import data
+    with data.request():
+        first = data.stamp()
+        new = tmp_path / "new.duckdb"
+        new.write_bytes(wh.path.read_bytes())
+        new.replace(wh.path)
+        assert data.stamp() == first
+        with pytest.raises(data.WarehouseSwapped):
+            data.revenue_monthly.uncached(2025)  # type: ignore[attr-defined]
+    with data.request():
+        assert data.stamp() != first
+        assert not data.revenue_monthly(2025).empty
