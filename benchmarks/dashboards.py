@@ -88,7 +88,7 @@ def page_calls(s: dict[str, Any], as_of: date | None) -> dict[str, list[tuple[st
                      ("rolling_projects", (y, None)), ("performance", (y, None))],
         "staff-procurement": [*side, ("staff_summary", (y, None)), ("staff_cost", (y, None)), ("contracts", (y, None)),
                               ("contracts_total", (y, None)), ("split_purchase_suspects", (y, None))],
-        "disclosure": [*side, ("disclosure_departments", (y,)), ("disclosure_xlsx", (s["disc_dept"], y, "万元")),
+        "disclosure": [*side, ("disclosure_departments", (y,)),
                        *[("disclosure_table", (t, s["disc_dept"], y)) for t in (
                            "disclosure_t01_budget_summary", "disclosure_t02_income_summary",
                            "disclosure_t03_expenditure_summary", "disclosure_t04_fiscal_appropriation_summary",
@@ -96,6 +96,7 @@ def page_calls(s: dict[str, Any], as_of: date | None) -> dict[str, list[tuple[st
                            "disclosure_t06_general_public_basic_expenditure",
                            "disclosure_t07_three_public_expenditure", "disclosure_t08_government_fund_expenditure",
                            "disclosure_t09_state_capital_expenditure")]],
+        "disclosure: XLSX download (on click)": [("disclosure_xlsx", (s["disc_dept"], y, "万元"))],
         "data-quality": [*side, ("freshness", ()), ("quarantine_by_rule", ()), ("rejected_files", ()),
                          ("reconciliation", ())],
     }

@@ -709,8 +709,8 @@ def disclosure_table(table: str, dept: str, year: int) -> pd.DataFrame:
 
 @cached
 def disclosure_xlsx(dept: str, year: int, unit: str = "万元") -> bytes:
-    """The nine tables as one XLSX workbook (ingest.disclosure_export), in memory (the download button needs
-    its bytes on every render of the page, hence cached like the queries)."""
+    """The nine tables as one XLSX workbook (ingest.disclosure_export), in memory. Raises DisclosureNotFound
+    (a LookupError) when the department has no approved budget that year."""
     from ingest.disclosure_export import export_disclosure
 
     if not warehouse_path().exists():
