@@ -434,10 +434,11 @@ class Ingested:
 def _code_lookup(wh: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     sets, _ = read_codeset_files()
     codes = {name: {c.code for c in rows} for name, rows in sets.items()}
-    try:
-        codes["agency"] = {r[0] for r in wh.execute("select agency_code from raw.bas_agency_info").fetchall()}
-    except duckdb.CatalogException:
-        codes["agency"] = set()
+    # looked up, not tried: inside the load's transaction a failed statement would abort it
+    present = wh.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
+                         "and table_name = 'bas_agency_info'").fetchone()
+    codes["agency"] = {r[0] for r in wh.execute("select agency_code from raw.bas_agency_info").fetchall()} \
+        if present and present[0] else set()
     return codes
 
 

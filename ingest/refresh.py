@@ -119,7 +119,9 @@ def dbt_build_args(con: duckdb.DuckDBPyConnection, *, full: bool) -> list[str]:
     (checksums kept in ``raw._build_state``), which saves about seventy dbt nodes."""
     from fiscal_core.adapters.migrate import CODESETS_DIR
 
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # one --exclude with a space-separated union: multi-value options would swallow whatever dagster-dbt
+    # appends after them
+    exclude = ["resource_type:unit_test"]
     parts = {
         "seeds": _tree_checksum(CODESETS_DIR, DBT_PROJECT / "dbt_project.yml"),
         "staging": _tree_checksum(DBT_PROJECT / "models" / "staging", DBT_PROJECT / "macros",
@@ -128,13 +130,11 @@ def dbt_build_args(con: duckdb.DuckDBPyConnection, *, full: bool) -> list[str]:
     con.execute("create schema if not exists raw")
     con.execute("create table if not exists raw._build_state (part varchar primary key, checksum varchar not null)")
     built = dict(con.execute("select part, checksum from raw._build_state").fetchall())
-    exclude = []
     if not full and built.get("seeds") == parts["seeds"]:
         exclude.append("resource_type:seed")
     if not full and built.get("staging") == parts["staging"]:
         exclude.append("path:models/staging")
-    if exclude:
-        args += ["--exclude", *exclude]
+    args = ["build", "--exclude", " ".join(exclude)]
     con.execute("delete from raw._build_state")
     con.executemany("insert into raw._build_state values (?, ?)", list(parts.items()))
     return args

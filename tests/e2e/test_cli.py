@@ -49,7 +49,19 @@ def test_demo_then_verify_then_tamper(env: dict[str, str]) -> None:
     demo = run(env, "demo", "--no-serve", *SMALL)
     assert demo.returncode == 0, demo.stderr
     assert "日志哈希链：完整；台账恒等式：成立" in demo.stdout
-    assert "止于交易核心" in demo.stdout          # says honestly where the demo stops
+    assert "演示平台已构建" in demo.stdout and "fiscal serve" in demo.stdout     # --no-serve: built, says how to serve
+    import duckdb
+
+    con = duckdb.connect(str(Path(env["FISCAL_HOME"]) / "warehouse.duckdb"), read_only=True)
+    try:
+        tables = {f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+        assert {"marts.fct_payment", "marts.fct_warning", "marts.payment_trace"} <= tables
+        assert any(t.startswith("forecast.") for t in tables)                  # forecasts are built too
+        paid = con.execute("select count(*) from marts.fct_payment").fetchone()
+        assert paid is not None and paid[0] > 100
+    finally:
+        con.close()
     ok = run(env, "audit", "verify")
     assert ok.returncode == 0 and "日志哈希链完整" in ok.stdout
     assert run(env, "--lang", "en", "check").stdout.strip() == "all ledger identities hold"
@@ -66,7 +78,7 @@ def delete_tail(env: dict[str, str], keep: int) -> None:
 
 
 def test_anchor_catches_a_truncated_journal(env: dict[str, str]) -> None:
-    assert run(env, "demo", "--no-serve", *SMALL).returncode == 0
+    assert run(env, "simulate", *SMALL).returncode == 0
     anchored = run(env, "audit", "anchor")
     assert anchored.returncode == 0 and "已记录锚点" in anchored.stdout
     tip = int(anchored.stdout.split("序号 ")[1].split("，")[0])

@@ -153,7 +153,7 @@ def test_readers_never_block_and_never_see_a_half_built_warehouse(grown: Path, e
 
 def test_a_second_refresh_of_the_same_home_fails_at_once(grown: Path, loaded: Path) -> None:
     live_before = file_sha(live_path(grown))
-    proc = child(grown, "hold", "[2/3]")                      # holds after extracting, with its build file open
+    proc = child(grown, "hold", "[2/4]")                      # holds after extracting, with its build file open
     try:
         wait_for(grown / "holding", proc)
         t0 = time.monotonic()
