@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: demo test lint bench setup postgres
+.PHONY: demo test lint bench setup postgres chromium
 
 # uv (from PyPI) builds .venv from the lock file; `python3 -m uv` works wherever pip put it
 .venv/bin/fiscal: pyproject.toml uv.lock
@@ -23,7 +23,15 @@ postgres:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi; \
 	fi
 
-test: setup postgres
+# Chromium for the dashboards' browser test (Debian's package, driven by Playwright; a CJK font for the screenshots)
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing Chromium (Debian package chromium)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; fi; \
+	fi
+
+test: setup postgres chromium
 	$(PY) -m pytest
 
 lint: setup
