@@ -528,8 +528,12 @@ class Simulation:
         self.inds[bgt_id] = ind
 
     def income_budget(self, year: int) -> dict[str, int]:
-        cats = (*revenue.CATEGORIES, revenue.LAND)
-        return {cat.code: int(revenue.annual(cat, year, self.fiscal_scale) * 1.03) // 100 * 100 for cat in cats}
+        budget = {cat.code: int(revenue.annual(cat, year, self.fiscal_scale) * 1.03) // 100 * 100
+                  for cat in revenue.CATEGORIES}
+        # land sales: the bureau budgets the cooled market (since 2022), still a little hopeful
+        land = revenue.annual(revenue.LAND, year, self.fiscal_scale) * revenue.land_market(year) * 1.10
+        budget[revenue.LAND.code] = int(land) // 100 * 100
+        return budget
 
     # -- revenue ------------------------------------------------------------------------------------------
     def revenue_history(self) -> None:

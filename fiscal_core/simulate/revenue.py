@@ -100,12 +100,15 @@ def split_over_days(total: int, days: list[date], first_half: bool, rng: random.
             yield d, amt
 
 
+def land_market(year: int) -> float:
+    """The land market cooled after 2021: a quarter less each year."""
+    return 0.75 ** (year - 2021) if year >= 2022 else 1.0
+
+
 def land_auctions(year: int, scale: float, rng: random.Random) -> list[tuple[date, int]]:
     """A handful of land auctions a year, lumpy and weighted to the second half."""
     n = rng.randint(4, 8)
-    total = annual(LAND, year, scale) * rng.uniform(0.6, 1.4)
-    if year >= 2022:
-        total *= 0.75 ** (year - 2021)                 # the land market cooled after 2021
+    total = annual(LAND, year, scale) * rng.uniform(0.6, 1.4) * land_market(year)
     months = sorted(rng.choices(range(1, 13), weights=[1, 0.5, 1, 1, 1, 1.2, 1, 1, 1.3, 1.3, 1.5, 2], k=n))
     shares = [rng.uniform(0.3, 1.7) for _ in months]
     out = []
