@@ -35,8 +35,9 @@ DEFAULT_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "sarima")
 NONSEASONAL_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "arima")
 Z80 = 1.2815515655446004
 
-#: How the members' means are combined: "median" (one wild member cannot drag the forecast; with four members it
-#: is the mean of the middle two) or "mean".
+#: How the members' means are combined: "mean" or "median" (with four members, the mean of the middle two). On M3
+#: monthly (--dev, 200 series) the median was worse inside this engine (OWA 0.843 against 0.831): the trimming
+#: already drops the wild members, and the median then throws information away.
 COMBINATION = "mean"
 #: A single model replaces the combination only if its backtest MASE is below this fraction of the combination's.
 SINGLE_MARGIN = 0.5

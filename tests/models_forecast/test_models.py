@@ -115,7 +115,7 @@ def test_ets_finds_the_trend_of_a_trending_series() -> None:
 
 
 def test_median_combination_is_not_dragged_by_one_wild_member() -> None:
-    """The default combination is the step-wise median of the members' means; the mean is still available."""
+    """The median combination (a --dev trial option, engine.COMBINATION) is not dragged by one wild member."""
     steps = np.ones(3)
 
     def member(name: str, level: float) -> engine.ModelForecast:
