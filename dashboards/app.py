@@ -23,7 +23,7 @@ st.set_page_config(page_title="财政一体化管理平台", page_icon=":materia
 ui.init_state()
 ui.sidebar_language()
 with data.request():  # one page view: one warehouse identity, at most one short read-only connection
-    ui.run_guarded(lambda: ui.sidebar_filters(data.filter_options()))
+    ui.run_guarded(ui.sidebar)
     st.sidebar.caption(t("财政一体化管理平台 · 领导驾驶舱", "Fiscal integration platform · leadership dashboards"))
 
     page = st.navigation(ui.navigation_pages())

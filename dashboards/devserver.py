@@ -81,7 +81,7 @@ _CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyCh
     .filter(e => e.offsetParent !== null).every(e => e.querySelector('.main-svg'))"""
 
 
-def wait_idle(page: Any, timeout_ms: float = 60_000) -> None:
+def wait_idle(page: Any, timeout_ms: float = 120_000) -> None:
     """Wait until the script run the page triggered has finished (Streamlit marks its root element) and
     every visible plotly chart has drawn."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)

@@ -142,6 +142,15 @@ def sidebar_filters(options: dict[str, Any]) -> None:
             st.caption(t(f"数据截至 {options['as_of']}", f"Data as of {options['as_of']}"))
 
 
+def sidebar() -> None:
+    """The filters, when there is a warehouse to take their choices from (else the page says what to do)."""
+    try:
+        options = data.filter_options()
+    except data.WarehouseMissing:
+        return
+    sidebar_filters(options)
+
+
 def filters() -> Filters:
     state = st.session_state
     year = state.get("year")

@@ -49,7 +49,7 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
-            page.set_default_timeout(60_000)
+            page.set_default_timeout(120_000)  # the CI machine is shared and slow
             page.goto(base)
             page.get_by_text("财政收入（年累计）").first.wait_for()
             wait_idle(page)
@@ -87,7 +87,7 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
             # the trail's URL opens the same view directly
             fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
             fresh.goto(f"{base}/expenditure?pay={pay_app_id}")
-            fresh.get_by_text("的来龙去脉").first.wait_for(timeout=60_000)
+            fresh.get_by_text("的来龙去脉").first.wait_for(timeout=120_000)
             wait_idle(fresh)
             assert metric_value(fresh, "净支付（元）") == f"{net_paid:,.2f}"
         finally:
