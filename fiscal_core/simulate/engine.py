@@ -783,7 +783,7 @@ class Simulation:
                 "pay_app_amt, payee_acct_name, payee_acct_no, payee_acct_bank_name, use_des, set_mode_code, "
                 "pay_type_code, fund_traobj_type_code, contract_no")
         with self.core.db.read() as conn:
-            rows = [conn.execute(text(
+            rows: list[Any] = [conn.execute(text(
                 f"SELECT {cols} FROM pay_voucher WHERE pay_app_id = (SELECT pay_app_id FROM pay_voucher_bill "
                 "WHERE pay_cert_no = :n AND bill_type = 'pay')"), {"n": no}).one_or_none() for no in cert_nos]
         day = d + timedelta(days=self.rng.randint(2, 7))
