@@ -118,6 +118,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(t.inc_treasury_income, "full"),
     RawTable(t.bgt_income, "full"),
     RawTable(t.trs_opening, "full"),
+    # monitoring: warnings (real-time hits and the scheduled hits brought into disposal) and their disposal trail
+    RawTable(t.mon_warning, "full"),
+    RawTable(t.mon_warning_step, "full"),
 )
 RAW_BY_NAME = {r.name: r for r in RAW_TABLES}
 

@@ -24,4 +24,7 @@ events as (
 
 )
 
+-- stored in object order: a trace (payment_trace) looks up a handful of objects, and DuckDB's zone maps then
+-- skip nearly every row group of the journal instead of scanning it once per stage
 select * from events
+order by object_type, object_id, journal_seq

@@ -75,9 +75,12 @@ procurement_steps as (
 
     select p.pay_app_id, 4 as stage_no, '政府采购 procurement' as stage, cast(null as integer) as lineage_depth, e.*
     from payments as p
-    inner join events as e
-        on (e.object_type = 'gp_plan' and e.object_id = p.gp_plan_id)
-        or (e.object_type = 'gp_contract' and e.object_id = p.contract_no)
+    inner join events as e on e.object_type = 'gp_plan' and e.object_id = p.gp_plan_id
+    union all
+    -- two equi-joins rather than one join on an OR (which cannot be a hash join)
+    select p.pay_app_id, 4 as stage_no, '政府采购 procurement' as stage, cast(null as integer) as lineage_depth, e.*
+    from payments as p
+    inner join events as e on e.object_type = 'gp_contract' and e.object_id = p.contract_no
 
 ),
 
