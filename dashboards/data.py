@@ -524,10 +524,14 @@ def warnings(year: int, dept: str | None) -> pd.DataFrame:
 
 @cached
 def warning_steps(warning_key: str) -> pd.DataFrame | None:
-    """The core's disposal steps of a warning, when the extract carries them (raw.mon_warning_step);
-    None when it does not (today's extract copies only the warning's current status into fct_warning)."""
+    """The core's disposal steps of a warning (raw.mon_warning_step, by the warning's id in raw.mon_warning);
+    None when the warehouse predates their extraction. A scheduled hit not yet synced into the core has none."""
     return _optional("raw", "mon_warning_step", """
-        select * from raw.mon_warning_step where warning_key = $k order by 1""", {"k": warning_key})
+        select s.step_no, s.created_at, s.action, s.from_status, s.to_status, s.actor, s.actor_role, s.opinion
+        from raw.mon_warning_step as s
+        inner join raw.mon_warning as w on w.warning_id = s.warning_id
+        where w.warning_key = $k
+        order by s.step_no""", {"k": warning_key})
 
 
 @cached

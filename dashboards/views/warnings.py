@@ -101,5 +101,5 @@ with st.container(border=True):
     else:
         st.write(t(f"当前状态：{ui.status_name(r['disposal_status'])}；逾期升级 {int(r['escalation_level'] or 0)} 次。",
                    f"Current status: {ui.status_name(r['disposal_status'])}; escalated {int(r['escalation_level'] or 0)} times."))
-        st.caption(t("处置的逐步记录（反馈、审核、整改）尚未抽取到数据仓库，这里只显示当前状态。",
-                     "The step-by-step disposal record is not extracted into the warehouse yet; only the current status is shown."))
+        st.caption(t("该预警尚无处置记录（定时规则命中在 fiscal monitor sync 后进入处置流程）。",
+                     "No disposal steps yet (scheduled hits enter the disposal workflow with fiscal monitor sync)."))
