@@ -228,6 +228,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--out", default=None, help="results file (default results/core_payments.json; quick runs too "
+                                                "when given)")
     opts = ap.parse_args()
     rows: list[dict[str, Any]] = []
     if opts.backend in ("sqlite", "both"):
@@ -256,8 +258,8 @@ def main() -> None:
     out = {"measured_at": date.today().isoformat(), "machine": f"{platform.machine()} {os.cpu_count()} cores",
            "python": platform.python_version(), "quick": opts.quick, "repeats": opts.repeats, "rows": rows,
            "service_over_raw": summary, "rules_on_over_off": rules_cost}
-    if not opts.quick:
-        RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    if opts.out or not opts.quick:
+        Path(opts.out or RESULTS).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print("service / raw:", summary)
     print("service with real-time rules / without:", rules_cost)
 
