@@ -107,6 +107,27 @@ def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bo
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "FISCAL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     servers: list[Server] = []
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Ctrl-C (SIGINT), SIGTERM and a closed terminal (SIGHUP) all stop the servers. Installed explicitly: a
+    # process started in the background by a shell inherits SIGINT ignored, and Python then leaves it ignored.
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return _run(servers, home, logs, env, port, dagster_port, dagster, say, t, ready_timeout, until)
+    except KeyboardInterrupt:
+        say(t("正在停止…", "stopping…"))
+        return 0
+    finally:
+        stop(servers)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run(servers: list[Server], home: Path, logs: Path, env: dict[str, str], port: int, dagster_port: int,
+         dagster: bool, say: Callable[[str], None], t: Callable[[str, str], str], ready_timeout: float,
+         until: Callable[[], bool] | None) -> int:
     url = f"http://127.0.0.1:{port}"
     servers.append(Server("驾驶舱 dashboards", url, f"{url}/_stcore/health", _start(
         [str(BIN / "streamlit"), "run", str(ROOT / "dashboards" / "app.py"), "--server.address", "127.0.0.1",
@@ -118,35 +139,27 @@ def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bo
         servers.append(Server("Dagster", url, f"{url}/server_info", _start(
             [str(BIN / "dagster"), "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p",
              str(dagster_port)], denv, logs / "dagster.log")))
-    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        waiting = list(servers)
-        deadline = time.monotonic() + ready_timeout
-        while waiting:
-            for s in list(waiting):
-                if s.proc.poll() is not None:
-                    say(t(f"{s.name} 启动失败，见日志 {logs}", f"{s.name} failed to start, see the logs in {logs}"))
-                    return 1
-                if _answers(s.health):
-                    say(f"{s.name}: {s.url}")
-                    waiting.remove(s)
-            if waiting and time.monotonic() > deadline:
-                say(t(f"{', '.join(s.name for s in waiting)} 未在 {ready_timeout:.0f} 秒内就绪，见日志 {logs}",
-                      f"{', '.join(s.name for s in waiting)} not ready within {ready_timeout:.0f} s, see {logs}"))
+    waiting = list(servers)
+    deadline = time.monotonic() + ready_timeout
+    while waiting:
+        for s in list(waiting):
+            if s.proc.poll() is not None:
+                say(t(f"{s.name} 启动失败，见日志 {logs}", f"{s.name} failed to start, see the logs in {logs}"))
                 return 1
-            time.sleep(0.5)
-        say(t("按 Ctrl-C 停止 · 日志在 " + str(logs), "press Ctrl-C to stop · logs in " + str(logs)))
-        while until is None or not until():
-            for s in servers:
-                if s.proc.poll() is not None:
-                    say(t(f"{s.name} 已退出（代码 {s.proc.returncode}），见日志 {logs}",
-                          f"{s.name} exited (code {s.proc.returncode}), see {logs}"))
-                    return 1
-            time.sleep(0.5)
-        return 0
-    except KeyboardInterrupt:
-        say(t("正在停止…", "stopping…"))
-        return 0
-    finally:
-        stop(servers)
-        signal.signal(signal.SIGTERM, previous)
+            if _answers(s.health):
+                say(f"{s.name}: {s.url}")
+                waiting.remove(s)
+        if waiting and time.monotonic() > deadline:
+            say(t(f"{', '.join(s.name for s in waiting)} 未在 {ready_timeout:.0f} 秒内就绪，见日志 {logs}",
+                  f"{', '.join(s.name for s in waiting)} not ready within {ready_timeout:.0f} s, see {logs}"))
+            return 1
+        time.sleep(0.5)
+    say(t("按 Ctrl-C 停止 · 日志在 " + str(logs), "press Ctrl-C to stop · logs in " + str(logs)))
+    while until is None or not until():
+        for s in servers:
+            if s.proc.poll() is not None:
+                say(t(f"{s.name} 已退出（代码 {s.proc.returncode}），见日志 {logs}",
+                      f"{s.name} exited (code {s.proc.returncode}), see {logs}"))
+                return 1
+        time.sleep(0.5)
+    return 0

@@ -48,9 +48,12 @@ def _alive(pid: int) -> bool:
 def test_serve_prints_both_urls_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     port, dport = _free_port(18600), _free_port(13600)
     env = {**os.environ, "FISCAL_HOME": str(tmp_path / "home"), "FISCAL_LANG": "en"}
+    # started as a shell starts a background job, with SIGINT ignored: Ctrl-C must still stop it
     proc = subprocess.Popen([str(FISCAL), "serve", "--port", str(port), "--dagster-port", str(dport)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: list[str] = []
+    started: set[int] = set()
     try:
         deadline = time.monotonic() + 240
         assert proc.stdout is not None
@@ -67,9 +70,17 @@ def test_serve_prints_both_urls_and_ctrl_c_stops_everything(tmp_path: Path) -> N
             assert "dagster_webserver_version" in json.loads(r.read())
         started = _descendants(proc.pid)
         assert len(started) >= 3          # streamlit, dagster dev and what dagster dev starts
+        started = _descendants(proc.pid)
     finally:
+        started |= _descendants(proc.pid)
         proc.send_signal(signal.SIGINT)
-        rc = proc.wait(timeout=60)
+        try:
+            rc = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            rc = None
+        for pid in [proc.pid, *started]:         # whatever happened, leave nothing running
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
     assert rc == 0
     time.sleep(1)
     left = [p for p in started if _alive(p)]
