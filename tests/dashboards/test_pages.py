@@ -292,3 +292,16 @@ def test_a_view_never_mixes_two_warehouses(district_home: Warehouse, tmp_path: P
     with data.request():
         assert data.stamp() != first
         assert not data.revenue_monthly(2025).empty
+
+
+def test_a_warnings_disposal_steps_come_from_the_core(fiscal_home: Warehouse) -> None:
+    """The 预警 page's disposal history: the core's steps of a warning, extracted into raw.mon_warning_step."""
+    from dashboards import data
+
+    rows = fiscal_home.all("select w.warning_key, count(s.step_id) from raw.mon_warning as w "
+                           "join raw.mon_warning_step as s on s.warning_id = w.warning_id group by 1 order by 1 limit 3")
+    assert rows, "the small district's real-time warnings have disposal steps in the core"
+    for key, n in rows:
+        steps = data.warning_steps(key)
+        assert steps is not None and len(steps) == n
+        assert list(steps["step_no"]) == sorted(steps["step_no"])
