@@ -1,6 +1,6 @@
 -- The warnings recorded in the core (mon_warning): the real-time rules' hits on payment applications and the
 -- scheduled hits brought into the disposal workflow, with where their disposal stands. Read from
--- raw.mon_warning when the extract loads it; until then this model is empty (same columns).
+-- raw.mon_warning (extracted from the core); a warehouse without it (older extract) gets an empty model.
 {%- set raw_rel = adapter.get_relation(database=target.database, schema='raw', identifier='mon_warning')
     if execute else none %}
 
