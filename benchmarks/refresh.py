@@ -35,8 +35,8 @@ from ingest.compare import table_fingerprints
 RESULTS = Path(__file__).with_name("results") / "refresh.json"
 CHILD = """
 import json, resource, sys, time
-from fiscal_core.config import Settings
-from ingest.refresh import refresh
+from fiscal_app.settings import Settings
+from ingest.pipeline import refresh
 t = time.perf_counter()
 rep = refresh(Settings.from_env(), full=sys.argv[1] == "full", progress=lambda m: print(m, file=sys.stderr, flush=True))
 print(json.dumps({"seconds": round(time.perf_counter() - t, 1),

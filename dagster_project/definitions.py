@@ -1,7 +1,9 @@
 """Dagster entry point: ``dagster dev -m dagster_project.definitions``.
 
 Everything lives in ``dagster_project/defs/`` and is discovered; the only policy set here is the in-process
-executor for any run, including single assets materialised from the UI (the warehouse has one writer).
+executor for any run, including single assets materialised from the UI (the warehouse has one writer, and the
+steps of a refresh share its pipeline object). The live warehouse's freshness policy sits on that asset
+(``defs/warehouse/publish.py``).
 Loading is lazy: nothing is read (environment, manifest, specs) until Dagster asks for the definitions.
 """
 

@@ -41,8 +41,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from fiscal_core.config import Settings
-from ingest.warehouse import live_path
+from fiscal_app.settings import Settings
+from ingest.pipeline import read_run_results
 
 TTL = 300  # seconds; the mtime in the key already picks up a refresh at once
 
@@ -86,12 +86,12 @@ def request() -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------- plumbing
 
 
-def home() -> Path:
-    return Settings.from_env().home
+def settings() -> Settings:
+    return Settings.from_env()
 
 
 def warehouse_path() -> Path:
-    return live_path(home())
+    return settings().warehouse
 
 
 def _identity(path: Path) -> Stamp:
@@ -764,48 +764,21 @@ def rejected_files() -> pd.DataFrame:
         where status <> 'loaded' order by arrival_no desc""")
 
 
-# the core's control totals (raw._control_totals, read in the extract's snapshot) and the mart figure that
-# must equal them, per key (day or year)
-_RECONCILE = {
-    "paid_by_day": "select cast(paid_date as varchar) as key, count(*) as n, sum(paid_amt) as amt "
-                   "from marts.fct_payment where paid_date is not null group by 1",
-    "cleared_by_day": "select cast(cleared_date as varchar) as key, count(*) as n, sum(cleared_amt) as amt "
-                      "from marts.fct_payment where cleared_date is not null group by 1",
-    "indicator_amount_by_year": "select cast(fiscal_year as varchar) as key, null as n, sum(amount) as amt "
-                                "from marts.fct_indicator_balance group by 1",
-    "indicator_paid_by_year": "select cast(fiscal_year as varchar) as key, null as n, sum(paid_amt) as amt "
-                              "from marts.fct_indicator_balance group by 1",
-    "indicator_dis_by_year": "select cast(fiscal_year as varchar) as key, null as n, sum(dis_amt) as amt "
-                             "from marts.fct_indicator_balance group by 1",
-    "indicator_inflight_by_year": "select cast(fiscal_year as varchar) as key, null as n, sum(inflight_amt) as amt "
-                                  "from marts.fct_indicator_balance group by 1",
-}
-
-
 @cached
 def reconciliation() -> pd.DataFrame:
-    """Per control measure: keys compared, keys that differ, and the core's and the marts' totals (yuan)."""
-    parts = []
-    for measure, mart_sql in _RECONCILE.items():
-        parts.append(f"""
-            select '{measure}' as measure, count(*) as keys,
-                   count(*) filter (where coalesce(c.total_fen, 0) <> coalesce(m.amt * 100, 0)
-                                      or (m.n is not null and coalesce(c.n, 0) <> m.n)) as keys_differing,
-                   sum(c.total_fen) / 100 as core_total, sum(m.amt) as mart_total
-            from (select key, n, total_fen from raw._control_totals where measure = '{measure}') c
-            full outer join ({mart_sql}) m on m.key = c.key""")
-    return _frame(" union all ".join(parts) + " order by measure")
+    """Per measure of the reconciliation mart: keys compared, keys that differ, and the core's and the
+    warehouse's totals (yuan)."""
+    return _frame("""
+        select measure, count(*) as keys, count(*) filter (where not is_matched) as keys_differing,
+               sum(core_amt) as core_total, sum(warehouse_amt) as mart_total
+        from marts.fct_reconciliation group by measure order by measure""")
 
 
 def dbt_results() -> dict[str, Any] | None:
-    """The last dbt build's test results ($FISCAL_HOME/.dbt/target/run_results.json), when present."""
-    path = home() / ".dbt" / "target" / "run_results.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The last dbt build's test results (the refresh pipeline's ``run_results.json``, whichever entry point
+    ran it), when present."""
+    doc = read_run_results(settings().refresh_paths().run_results)
+    if doc is None:
         return None
-    rows = [{"unique_id": r.get("unique_id", ""), "status": r.get("status", ""),
-             "seconds": r.get("execution_time"), "message": r.get("message")} for r in doc.get("results", [])]
-    tests = [r for r in rows if r["unique_id"].startswith("test.")]
-    return {"generated_at": doc.get("metadata", {}).get("generated_at"), "tests": pd.DataFrame(tests),
-            "nodes": len(rows)}
+    tests = [r for r in doc["nodes"] if r["unique_id"].startswith("test.")]
+    return {"generated_at": doc["generated_at"], "tests": pd.DataFrame(tests), "nodes": len(doc["nodes"])}

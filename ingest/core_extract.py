@@ -301,8 +301,8 @@ def _select_cols(spec: RawTable) -> list[str]:
     return cols
 
 
-# The core's own totals, computed in the same snapshot as the extract: the reconciliation tests in dbt
-# (tests/reconcile_*.sql) prove the marts add up to them to the fen. Keys are days (YYYY-MM-DD) or years.
+# The core's own totals, computed in the same snapshot as the extract: the reconciliation mart
+# (marts.fct_reconciliation) holds the marts to them to the fen, and the refresh pipeline swaps nothing in otherwise. Keys are days (YYYY-MM-DD) or years.
 CONTROL_TOTALS = {
     "pay_app_by_day": "select cast(create_date as varchar), count(*), sum(pay_app_amt) from pay_voucher "
                       "group by create_date",

@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,6 +37,8 @@ import yaml
 from stdnum.cn import ric
 
 from fiscal_core.adapters.migrate import read_codeset_files
+
+from .inbox import inbox_files
 
 SPECS_DIR = Path(__file__).with_name("specs")
 MAX_AMOUNT = Decimal("9999999999999999.99")      # DECIMAL(18,2)
@@ -403,24 +404,10 @@ class FileResult:
 
 @dataclass
 class Ingested:
-    """What a run loaded, and the file moves to make once the warehouse holding it is live."""
+    """What a run loaded. The files stay in the inbox until the warehouse holding them is live; then
+    ``ingest.inbox.settle_inbox`` moves them to where the warehouse says they are kept."""
 
     files: list[FileResult] = field(default_factory=list)
-    moves: list[tuple[Path, Path | None]] = field(default_factory=list)     # None: delete (a duplicate)
-    reasons: dict[Path, str] = field(default_factory=dict)
-
-    def finish(self) -> None:
-        for src, dst in self.moves:
-            if not src.exists():
-                continue
-            if dst is None:
-                src.unlink()
-                continue
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if src.resolve() != dst.resolve():
-                shutil.move(str(src), dst)
-            if dst in self.reasons:
-                dst.with_name(dst.name + ".reason.txt").write_text(self.reasons[dst], encoding="utf-8")
 
     def summary(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -447,10 +434,9 @@ def _create_feed_table(wh: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
     wh.execute(f"create table if not exists raw.{spec.table} as select * from empty")
 
 
-def _candidates(home: Path, full: bool) -> list[tuple[int | None, Path]]:
+def _candidates(ex: Path, full: bool) -> list[tuple[int | None, Path]]:
     """Files to consider, in arrival order: on a full rebuild the archive and the rejected folder
     first (their names carry the arrival number), then the inbox by name."""
-    ex = home / "exchange"
     out: list[tuple[int | None, Path]] = []
     if full:
         kept = [p for p in (ex / "archive").rglob("*") if p.is_file()] if (ex / "archive").exists() else []
@@ -461,19 +447,17 @@ def _candidates(home: Path, full: bool) -> list[tuple[int | None, Path]]:
             if m:
                 out.append((int(m["arrival"]), p))
         out.sort(key=lambda x: (x[0] or 0))
-    inbox = ex / "inbox"
-    if inbox.exists():
-        out += [(None, p) for p in sorted(inbox.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    out += [(None, p) for p in inbox_files(ex)]
     return out
 
 
-def ingest_exchange(home: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = False,
+def ingest_exchange(exchange: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = False,
                     progress: Callable[[str], None] | None = None) -> Ingested:
-    """Load the inbox (and, on a full rebuild, the archive) into ``raw``, in one transaction: a commit per
-    file costs more than the file."""
+    """Load the inbox of the exchange folder (and, on a full rebuild, its archive) into ``raw``, in one
+    transaction: a commit per file costs more than the file."""
     wh.execute("begin transaction")
     try:
-        result = _ingest(home, wh, full, progress or (lambda _m: None))
+        result = _ingest(exchange, wh, full, progress or (lambda _m: None))
         wh.execute("commit")
         return result
     except BaseException:
@@ -481,7 +465,7 @@ def ingest_exchange(home: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = F
         raise
 
 
-def _ingest(home: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None]) -> Ingested:
+def _ingest(ex: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None]) -> Ingested:
     specs = load_specs()
     if full:
         for s in ("xch_file", "xch_quarantine", *[sp.table for sp in specs.values()]):
@@ -491,34 +475,15 @@ def _ingest(home: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable
         _create_feed_table(wh, spec)
     codes = _code_lookup(wh)
     result = Ingested()
-    ex = home / "exchange"
-
-    def kept_at(arrival: int, sha: str, feed: str, status: str, name: str) -> Path:
-        stored = f"{arrival:06d}_{sha[:12]}_{name}"
-        return ex / "rejected" / stored if status == "rejected" else ex / "archive" / feed / stored
-
-    # where each file already recorded is kept. A run killed after its warehouse went live but before it moved
-    # its files leaves them in the inbox: they are moved there now, not deleted as duplicates.
-    recorded = {sha: (kept_at(arrival, sha, feed, status, name), message) for sha, arrival, feed, status, name, message
-                in wh.execute("select file_sha256, arrival_no, feed, status, file_name, message from raw.xch_file")
-                .fetchall()}
-    seen = set(recorded)
+    seen = {r[0] for r in wh.execute("select file_sha256 from raw.xch_file").fetchall()}
     next_arrival = int(wh.execute("select coalesce(max(arrival_no), 0) from raw.xch_file").fetchone()[0]) + 1  # type: ignore[index]
-    candidates = _candidates(home, full)
+    candidates = _candidates(ex, full)
     for i, (arrival, path) in enumerate(candidates):
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         original = (m["name"] if (m := _ARCHIVED.match(path.name)) and arrival is not None else path.name)
         if sha in seen:
             result.files.append(FileResult(original, "", "duplicate", message="同一文件已加载 (already loaded)"))
-            if arrival is None:
-                kept, reason = recorded.get(sha, (None, None))
-                if kept is not None and not kept.exists():
-                    result.moves.append((path, kept))
-                    if kept.parent.name == "rejected":
-                        result.reasons[kept] = reason or ""
-                else:
-                    result.moves.append((path, None))
             continue
         seen.add(sha)
         if arrival is None:
@@ -527,10 +492,6 @@ def _ingest(home: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable
         spec = next((s for s in specs.values() if s.file_pattern.fullmatch(original)), None)
         fr = _load_one(wh, spec, path, original, data, sha, arrival, codes)
         result.files.append(fr)
-        dst = kept_at(arrival, sha, fr.feed, fr.status, original)
-        if fr.status == "rejected":
-            result.reasons[dst] = fr.message
-        result.moves.append((path, dst))
         if (i + 1) % 200 == 0 or i + 1 == len(candidates):
             s = result.summary()
             say(f"  交换文件 exchange files {i + 1:,}/{len(candidates):,}: 加载 {s.get('loaded', 0):,}，"

@@ -1,5 +1,6 @@
 """Fixtures: the core on a real SQLite file and on a real PostgreSQL server (one throwaway cluster per
-test session, one fresh database per test, cloned from a migrated template)."""
+test session, one fresh database per test, cloned from a migrated template), and the one small simulated
+district the warehouse-side tests share (``tests/district.py``)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools.pgserver import TempPostgres, available
 from fiscal_core.adapters.db import Database
-from fiscal_core.config import Settings
 from fiscal_core.service_layer.core import Core, init_schema
-from fiscal_core.testing.pgserver import TempPostgres, available
 
+from .district import Built, District, build_district, simulate_district
 from .support import World
 
 
@@ -38,7 +39,7 @@ def _pg_url(pg: TempPostgres) -> str:
 
 
 def sqlite_core(tmp_path, **kw) -> Core:  # type: ignore[no-untyped-def]
-    return Core.open(Settings(home=tmp_path, core_url=f"sqlite:///{tmp_path / 'core.sqlite3'}"), **kw)
+    return Core.open(f"sqlite:///{tmp_path / 'core.sqlite3'}", **kw)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -60,3 +61,15 @@ def core(backend: str, tmp_path, request) -> Iterator[Core]:  # type: ignore[no-
 @pytest.fixture
 def world(core: Core) -> World:
     return World(core)
+
+
+@pytest.fixture(scope="session")
+def district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    """The shared small district, simulated (``early`` and ``final`` homes, never refreshed): copy before use."""
+    return simulate_district(tmp_path_factory.mktemp("district"))
+
+
+@pytest.fixture(scope="session")
+def built_district(district: District, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The shared district refreshed through the whole pipeline: copy before changing it."""
+    return build_district(district, tmp_path_factory.mktemp("built") / "home")

@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from ..config import Settings
 from .rawsql import register_sqlite_adapters
 
 
@@ -44,10 +43,6 @@ class Database:
         else:
             self.engine = create_engine(self.url, echo=echo, pool_size=16, max_overflow=16,
                                         isolation_level="READ COMMITTED", pool_reset_on_return=None)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        return cls(settings.core_url, sqlite_synchronous=settings.sqlite_synchronous)
 
     def _thread_conn(self) -> Connection:
         """Each thread keeps one connection for its write transactions: checking a connection out of

@@ -141,6 +141,16 @@ class ConfigRepo(Repo):
                               .values(config_value=value))
         return old
 
+    def meta(self, key: str) -> str | None:
+        """A core-wide fact kept in ``sys_meta`` (the code-set checksum, where the data came from)."""
+        return self.conn.execute(select(t.sys_meta.c.meta_value).where(t.sys_meta.c.meta_key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        if self.meta(key) is None:
+            self.conn.execute(insert(t.sys_meta).values(meta_key=key, meta_value=value))
+        else:
+            self.conn.execute(update(t.sys_meta).where(t.sys_meta.c.meta_key == key).values(meta_value=value))
+
     def plan_controlled(self, mof_div_code: str, fund_type_code: str) -> bool:
         c = t.sys_plan_control.c
         return self.conn.execute(select(c.fund_type_code).where(
@@ -159,6 +169,9 @@ class AgencyRepo(Repo):
     def div_exists(self, mof_div_code: str) -> bool:
         c = t.bas_mof_div.c
         return self.conn.execute(select(c.mof_div_code).where(c.mof_div_code == mof_div_code)).first() is not None
+
+    def div_exists_any(self) -> bool:
+        return self.conn.execute(select(t.bas_mof_div.c.mof_div_code).limit(1)).first() is not None
 
     def add_div(self, mof_div_code: str, name: str, now: datetime) -> None:
         self.conn.execute(insert(t.bas_mof_div).values(mof_div_code=mof_div_code, mof_div_name=name,

@@ -22,6 +22,15 @@ class Command:
 
 # -- reference --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class DeclareCoreOrigin(Command):
+    """Say where an empty core's data will come from (``demo``: the demo district's simulator), so that
+    ``fiscal demo`` may rebuild a demo core and refuses to touch any other."""
+
+    origin: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
 class RegisterMofDiv(Command):
     mof_div_code: str
     mof_div_name: str

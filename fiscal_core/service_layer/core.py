@@ -19,11 +19,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..adapters import migrate
 from ..adapters.db import Database
-from ..config import TZ, Settings
 from ..domain import commands as c
 from ..domain.actors import SYSTEM
 from ..domain.codes import CodeSets
 from ..domain.errors import DomainError
+from ..domain.tz import TZ
 from ..monitoring import service as monitoring
 from . import (
     budget,
@@ -42,6 +42,7 @@ from . import (
 from .unit_of_work import UnitOfWork
 
 HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
+    c.DeclareCoreOrigin: reference.declare_core_origin,
     c.RegisterMofDiv: reference.register_mof_div,
     c.RegisterAgency: reference.register_agency,
     c.SetDivConfig: reference.set_div_config,
@@ -135,10 +136,9 @@ class Core:
         self._codes: CodeSets | None = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True, **kw: Any) -> Core:
-        """Open the core of ``settings`` (default: from the environment), migrating it if asked."""
-        settings = settings or Settings.from_env()
-        db = Database.from_settings(settings)
+    def open(cls, url: str, *, sqlite_synchronous: str = "NORMAL", migrate_schema: bool = True, **kw: Any) -> Core:
+        """Open the core at ``url`` (a SQLAlchemy URL), migrating it if asked."""
+        db = Database(url, sqlite_synchronous=sqlite_synchronous)
         if migrate_schema:
             init_schema(db, kw.get("clock", wall_clock))
         return cls(db, **kw)

@@ -17,6 +17,20 @@ CONFIG_PREFIXES = ("gp_threshold.", "public_fund_per_capita.", "contribution_rat
 DEFAULT_FIN_REVIEW_THRESHOLD = 50_000_000  # fen = 50万元: applications at or above go to 国库处 review
 
 
+ORIGINS = frozenset({"demo"})
+
+
+def declare_core_origin(uow: UnitOfWork, cmd: c.DeclareCoreOrigin) -> None:
+    authorize(cmd.actor, ADMIN, action="core.declare_origin")
+    if cmd.origin not in ORIGINS:
+        raise ValidationError("core_origin_invalid", "核心库来源无效", "unknown core origin", origin=cmd.origin)
+    if uow.agencies.div_exists_any():
+        raise StateError("core_not_empty", "核心库已有业务数据，不能再声明来源", "the core already holds business data",
+                         origin=cmd.origin)
+    uow.config.set_meta("origin", cmd.origin)
+    uow.record(cmd.actor, "core.declare_origin", "sys_meta", "origin", after={"origin": cmd.origin})
+
+
 def register_mof_div(uow: UnitOfWork, cmd: c.RegisterMofDiv) -> str:
     authorize(cmd.actor, ADMIN, action="mof_div.register")
     code = validate_mof_div_code(cmd.mof_div_code)

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.defs.refresh.sensor import exchange_inbox_sensor
-from dagster_project.inbox import inbox_state, settle_inbox
+from ingest.inbox import inbox_state, settle_inbox
 from ingest.exchange import ingest_exchange
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboards.devserver import CHROMIUM_ARGS, choose, chromium_path, metric_value, streamlit_server, wait_idle
+from devtools.devserver import CHROMIUM_ARGS, choose, chromium_path, metric_value, streamlit_server, wait_idle
 
 from .conftest import REPO, Warehouse
 

@@ -13,10 +13,10 @@ import duckdb
 import pytest
 import yaml
 
-from fiscal_core.config import Settings
-from fiscal_core.simulate import SimConfig, simulate
+from fiscal_app.settings import Settings
+from demo_district import SimConfig, simulate
 from ingest.compare import table_differences, table_fingerprints
-from ingest.refresh import DBT_PROJECT, refresh, run_dbt
+from ingest.pipeline import DBT_PROJECT, refresh, run_dbt
 
 from .test_subsystem_marts import District, assert_marts_match_their_docs, built_district
 
@@ -152,7 +152,7 @@ def test_docs_describe_every_mart_column(district: District) -> None:
     every column the catalog finds in a mart has its description in the manifest."""
     import json
 
-    from ingest.refresh import generate_docs
+    from ingest.pipeline import generate_docs
 
     folder = generate_docs(Settings(home=district.home, core_url=f"sqlite:///{district.home / 'core.sqlite3'}"))
     catalog = json.loads((folder / "catalog.json").read_text())

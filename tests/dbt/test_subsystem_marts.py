@@ -15,9 +15,9 @@ import duckdb
 import pytest
 import yaml
 
-from fiscal_core.config import Settings
-from fiscal_core.simulate import SimConfig, simulate
-from ingest.refresh import DBT_PROJECT, DbtFailed, refresh, run_dbt
+from fiscal_app.settings import Settings
+from demo_district import SimConfig, simulate
+from ingest.pipeline import DBT_PROJECT, DbtFailed, refresh, run_dbt
 
 # the folders these tests own; a fallback build selects them with their parents
 OWN_SELECTION = ["+path:models/marts/subsystems", "+path:models/marts/disclosure", "path:tests/disclosure"]

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from fiscal_core.entrypoints.serve import port_free
+from fiscal_app.serve import port_free
 
 ROOT = Path(__file__).resolve().parents[2]
 FISCAL = Path(sys.executable).parent / "fiscal"

@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from fiscal_core.config import Settings
-from ingest.refresh import RefreshReport, refresh
-from ingest.warehouse import live_path
+from ingest.pipeline import RefreshReport
+from tests.district import copy_home, refresh_home, settings
 
 if TYPE_CHECKING:
-    from .conftest import District
+    from tests.district import District
+
+__all__ = ["copy_home", "settings"]
 
 MESSAGE = re.compile(r"^(?P<zh>[^(]*[\u4e00-\u9fff][^(]*) \((?P<en>[A-Za-z].*[A-Za-z].*)\)$")
 TAX_HEADER = ["入库日期", "收入科目代码", "收入科目名称", "预算级次", "征收机关", "金额"]
@@ -25,18 +26,13 @@ BANK_HEADER = ["pay_cert_no", "xpay_amt", "xpay_date", "agent_business_no", "sta
 COLLECTOR = "国家税务总局苏州市吴江区税务局"
 
 
-def settings(home: Path) -> Settings:
-    return Settings(home=home, core_url=f"sqlite:///{home / 'core.sqlite3'}")
+def live_path(home: Path) -> Path:
+    return settings(home).warehouse
 
 
 def run(home: Path, **kw: Any) -> RefreshReport:
     """One refresh of the home, without dbt (the ingest tests are about raw)."""
-    return refresh(settings(home), dbt=False, **kw)
-
-
-def copy_home(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".refresh.lock"))
-    return dst
+    return refresh_home(home, dbt=False, **kw)
 
 
 def put_core(src_home: Path, dst_home: Path) -> None:

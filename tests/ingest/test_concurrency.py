@@ -15,18 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from ingest.warehouse import RefreshBusy, build_path, live_path
+from ingest.warehouse import RefreshBusy, build_path
+from tests.district import District
 
-from .conftest import District
-from .helpers import assert_same_tables, copy_home, file_sha, folder_state, grow, inbox, kept_files, query, run
+from .helpers import (assert_same_tables, copy_home, file_sha, folder_state, grow, inbox, kept_files, live_path, query,
+                      run)
 
 # A refresh in a child process, as ``fiscal refresh`` or a scheduler would run it. Its progress callback can
 # kill the process (SIGKILL: no cleanup of any kind) or hold it at a step, when a message starts with a marker.
 CHILD = textwrap.dedent("""
     import os, signal, sys, time
     from pathlib import Path
-    from fiscal_core.config import Settings
-    from ingest.refresh import refresh
+    from fiscal_app.settings import Settings
+    from ingest.pipeline import refresh
 
     home, action, marker = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 
@@ -40,7 +41,8 @@ CHILD = textwrap.dedent("""
         while not (home / "release").exists() and time.monotonic() < deadline:
             time.sleep(0.02)
 
-    refresh(Settings(home=home, core_url=f"sqlite:///{home / 'core.sqlite3'}"), dbt=False, progress=progress)
+    s = Settings.for_home(home)
+    refresh(s.core_url, s.refresh_paths(), dbt=False, progress=progress)
     sys.exit(0 if action == "hold" else 3)      # 3: the marker never came
 """)
 
@@ -106,7 +108,7 @@ def test_a_refresh_killed_part_way_leaves_everything_as_it_was(grown: Path, load
     proc = child(grown, "kill", marker)
     _out, err = proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL, f"exit {proc.returncode} (3: no progress message began {marker!r}) {err}"
-    assert build_path(grown).exists()                          # it was killed while writing its build file
+    assert build_path(live_path(grown)).exists()                          # it was killed while writing its build file
     assert file_sha(live_path(grown)) == live_before
     assert folder_state(inbox(grown)) == inbox_before
     assert folder_state(grown / "exchange" / "archive") == archive_before
@@ -114,7 +116,7 @@ def test_a_refresh_killed_part_way_leaves_everything_as_it_was(grown: Path, load
 
     report = run(grown)                                        # the lock died with the process; re-run
     assert report.mode == "incremental"
-    assert not build_path(grown).exists()
+    assert not build_path(live_path(grown)).exists()
     assert_same_tables(live_path(grown), live_path(loaded))
     assert not list(inbox(grown).iterdir())
     assert {d: [p.name for p in ps] for d, ps in kept_files(grown).items()} == \
@@ -153,14 +155,14 @@ def test_readers_never_block_and_never_see_a_half_built_warehouse(grown: Path, e
 
 def test_a_second_refresh_of_the_same_home_fails_at_once(grown: Path, loaded: Path) -> None:
     live_before = file_sha(live_path(grown))
-    proc = child(grown, "hold", "[2/4]")                      # holds after extracting, with its build file open
+    proc = child(grown, "hold", "[2/5]")                      # holds after extracting, with its build file open
     try:
         wait_for(grown / "holding", proc)
         t0 = time.monotonic()
-        with pytest.raises(RefreshBusy, match=r"另一个刷新正在进行 \(another refresh is running"):
+        with pytest.raises(RefreshBusy, match=r"另一个刷新正在进行 \(another refresh of this warehouse is running"):
             run(grown)
         assert time.monotonic() - t0 < 2
-        assert build_path(grown).exists()                      # the first refresh's build file is left alone
+        assert build_path(live_path(grown)).exists()                      # the first refresh's build file is left alone
         assert file_sha(live_path(grown)) == live_before
     finally:
         (grown / "release").touch()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from .conftest import District
+from tests.district import District
 from .helpers import copy_home, put_core, run
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import District
+from tests.district import District
 from .helpers import (
     BANK_HEADER,
     COLLECTOR,

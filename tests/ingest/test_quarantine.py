@@ -13,9 +13,9 @@ import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from ingest.warehouse import live_path
+from .helpers import live_path
 
-from .conftest import District
+from tests.district import District
 from .helpers import (
     BANK_HEADER,
     TAX_HEADER,

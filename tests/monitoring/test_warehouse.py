@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from fiscal_core.adapters import tables as t
-from fiscal_core.entrypoints.cli import main
-from ingest.refresh import run_dbt
+from fiscal_app.cli import main
+from ingest.pipeline import run_dbt
 from tests.dbt.test_subsystem_marts import District, assert_marts_match_their_docs, built_district
 
 

@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from fiscal_core.config import Settings
+from fiscal_app.settings import Settings
 from fiscal_core.service_layer.core import Core
-from fiscal_core.simulate import SimConfig, simulate
-from fiscal_core.simulate.profile import core_checksum
+from demo_district import SimConfig, simulate
+from demo_district.profile import core_checksum
 
 
 def _run(home: Path, **kw) -> tuple:  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """The dbt project ``fiscal`` (``dbt/``) and its manifest.
 
 dagster-dbt builds the assets from ``manifest.json``, so the manifest must exist before definitions load.
-It is written by ``dbt parse`` into ``dbt/target/dagster/`` (our own folder: ``fiscal refresh`` and analysts'
-dbt runs write ``dbt/target/`` and would otherwise race with it):
+It is written by ``dbt parse`` into ``dbt/target/dagster/`` (our own folder: analysts' dbt runs write
+``dbt/target/`` and would otherwise race with it; a refresh's artefacts go to ``$FISCAL_HOME/.dbt``):
 
 - it is parsed when definitions load if it is missing (a clean clone, CI) or older than a file of the
   project (a model, test, macro or seed changed since): a stale manifest makes a run fail on the first node
@@ -16,7 +16,6 @@ Nothing here runs at import.
 from __future__ import annotations
 
 import fcntl
-import shutil
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -25,12 +24,11 @@ from pathlib import Path
 import yaml
 from dagster_dbt import DbtCliResource, DbtProject
 
-from ingest.refresh import DBT_PROJECT
+from ingest.pipeline import DBT_PROJECT
 
 # The venv's own dbt: with the venv not activated, a bare `dbt` is not on PATH (stack.md).
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 TARGET_PATH = Path("target", "dagster")
-KEEP_RUNS = 5           # artifacts of the last few `dbt build`s (about 20 MB each at SF 0.01) for debugging
 
 
 @cache
@@ -89,21 +87,6 @@ def manifest_for_load() -> Path:
     if manifest_is_stale(project):
         prepare_manifest(project, force=False)
     return project.manifest_path
-
-
-def run_target_path(run_id: str) -> Path:
-    """Where one run's ``dbt build`` writes its artifacts (run_results.json, logs, compiled SQL), absolute."""
-    return fiscal_dbt_project().project_dir / TARGET_PATH / "runs" / run_id
-
-
-def prune_run_targets(keep: int = KEEP_RUNS) -> None:
-    """Delete all but the newest ``keep`` runs' artifacts: every build writes a full set."""
-    runs = fiscal_dbt_project().project_dir / TARGET_PATH / "runs"
-    if not runs.is_dir():
-        return
-    old = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
-    for p in old:
-        shutil.rmtree(p, ignore_errors=True)
 
 
 if __name__ == "__main__":

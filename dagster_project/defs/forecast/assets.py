@@ -1,5 +1,6 @@
 """``forecast``: revenue, expenditure and cash forecasts and the early warnings, written into the run's build
-file (``ingest.forecasts.build_forecasts``) after the dbt build and before ``warehouse/live`` swaps it in.
+file (the refresh pipeline's forecast step, ``Refresh.forecasts``) after the dbt build and before
+``warehouse/live`` swaps it in.
 
 Its check ``intervals_finite_and_ordered`` is blocking: a forecast with a non-finite or crossed interval is
 not published. Writes are serialised by the ``warehouse`` resource, which holds ``refresh_lock`` for the run.
@@ -7,8 +8,6 @@ not published. Writes are serialised by the ``warehouse`` resource, which holds 
 
 import dagster as dg
 import duckdb
-
-from ingest.forecasts import build_forecasts
 
 from ..dbt.assets import fiscal_dbt_assets
 from ..warehouse.keys import BUILD, core_key
@@ -48,12 +47,11 @@ def defs() -> dg.Definitions:
                           "year-end, commitment-aware 90-day cash, warning bands; written into the build file before "
                           "the swap)")
     def forecast(context: dg.AssetExecutionContext, warehouse: FiscalWarehouse) -> dg.MaterializeResult:
-        con = duckdb.connect(str(warehouse.build_file()))
+        r = warehouse.refresh
+        report = r.forecasts()
+        con = duckdb.connect(str(r.build), read_only=True)
         try:
-            con.execute("SET enable_progress_bar = false")
-            report = build_forecasts(con, progress=context.log.info)
             bands = con.execute("select band, count(*) from forecast.early_warning group by band").fetchall()
-            con.execute("checkpoint")
         finally:
             con.close()
         return dg.MaterializeResult(metadata={
@@ -68,7 +66,7 @@ def defs() -> dg.Definitions:
                     description="每个预测区间有限且有序 lo95 ≤ lo80 ≤ 均值 ≤ hi80 ≤ hi95 (every forecast interval "
                                 "finite and ordered)")
     def intervals_finite_and_ordered(warehouse: FiscalWarehouse) -> dg.AssetCheckResult:
-        con = duckdb.connect(str(warehouse.current_file()), read_only=True)
+        con = duckdb.connect(str(warehouse.refresh.current_file()), read_only=True)
         try:
             problems = interval_problems(con)
         finally:

@@ -8,8 +8,8 @@ queued or running, since the next one would only fail on the refresh lock.
 
 import dagster as dg
 
-from dagster_project.inbox import inbox_state
-from fiscal_core.config import Settings
+from ingest.inbox import inbox_state
+from fiscal_app.settings import Settings
 
 from .job import REFRESH_JOB
 
@@ -22,7 +22,7 @@ _ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dagst
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="交换文件到达收件箱时刷新数据仓库 (refresh when exchange files arrive in the inbox)")
 def exchange_inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    state = inbox_state(Settings.from_env().home, settle_seconds=SETTLE_SECONDS)
+    state = inbox_state(Settings.from_env().exchange, settle_seconds=SETTLE_SECONDS)
     if not state.ready:
         if state.settling:
             return dg.SkipReason(f"{len(state.settling)} 个文件正在写入，等待其稳定 (files still being written)")

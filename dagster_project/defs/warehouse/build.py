@@ -1,4 +1,5 @@
-"""``warehouse/build``: the start of a refresh, a build file next to the live warehouse."""
+"""``warehouse/build``: the start of a refresh. Inbox files the live warehouse already holds are settled, then
+the build file is prepared next to the live warehouse (a copy of it, or empty for a full rebuild)."""
 
 import dagster as dg
 
@@ -11,9 +12,12 @@ from .resource import FiscalWarehouse
                       "(the build file: a copy of the live warehouse, or empty for a full rebuild; a refresh "
                       "writes only this file and swaps it in at the end)")
 def warehouse_build(warehouse: FiscalWarehouse) -> dg.MaterializeResult:
-    path = warehouse.prepare()
+    r = warehouse.refresh
+    settled = r.settle()
+    path = r.prepare()
     return dg.MaterializeResult(metadata={
-        "mode": warehouse.mode,
+        "mode": r.mode,
         "path": dg.MetadataValue.path(str(path)),
         "copied_bytes": path.stat().st_size if path.exists() else 0,
+        "inbox_settled_before": len(settled.archived) + len(settled.rejected) if settled else 0,
     })

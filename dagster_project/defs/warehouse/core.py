@@ -3,9 +3,8 @@
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 
-from ingest.core_extract import RAW_TABLES, extract_core
+from ingest.core_extract import RAW_TABLES
 
 from .keys import BUILD, INGEST_GROUP, core_key
 from .resource import FiscalWarehouse
@@ -20,12 +19,7 @@ from .resource import FiscalWarehouse
     can_subset=False,       # one snapshot of the core, one watermark: all tables or none
 )
 def core_extract(context: dg.AssetExecutionContext, warehouse: FiscalWarehouse) -> Iterator[dg.MaterializeResult]:
-    con = duckdb.connect(str(warehouse.build_file()))
-    try:
-        report = extract_core(warehouse.settings.core_url, con, full=warehouse.full_rebuild, progress=context.log.info)
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    report = warehouse.refresh.extract()
     for t in RAW_TABLES:
         yield dg.MaterializeResult(asset_key=core_key(t.name), metadata={
             "rows_extracted": report.rows.get(t.name, 0),

@@ -7,9 +7,8 @@ Files stay in the inbox until the warehouse holding them is live (``warehouse/li
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 
-from ingest.exchange import ingest_exchange, load_specs
+from ingest.exchange import load_specs
 
 from .keys import BUILD, INGEST_GROUP, core_key, exchange_key
 from .resource import FiscalWarehouse
@@ -35,12 +34,7 @@ def defs() -> dg.Definitions:
     )
     def exchange_ingest(context: dg.AssetExecutionContext,
                         warehouse: FiscalWarehouse) -> Iterator[dg.MaterializeResult]:
-        con = duckdb.connect(str(warehouse.build_file()))
-        try:
-            got = ingest_exchange(warehouse.home, con, full=warehouse.full_rebuild, progress=context.log.info)
-            con.execute("checkpoint")
-        finally:
-            con.close()
+        got = warehouse.refresh.load_exchange()
         summary = got.summary()
         counts = {"files_loaded": summary.get("loaded", 0), "files_rejected": summary.get("rejected", 0),
                   "files_duplicate": summary.get("duplicate", 0)}

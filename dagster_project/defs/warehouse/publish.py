@@ -1,15 +1,23 @@
 """``warehouse/live``: the end of a refresh. The build file is renamed over the live warehouse (readers
-switch atomically), then the inbox files it recorded move to the archive or the rejected folder."""
+switch atomically), then the inbox files it recorded move to the archive or the rejected folder.
+
+Freshness: the live warehouse must have been swapped in within the 24 hours before 07:00 Beijing time every
+morning (the nightly refresh runs at 02:00), so a stopped schedule, a failing run or a stuck queue shows up in
+the Dagster UI before the leaders open their dashboards (``fiscal serve`` enables freshness evaluation in the
+instance)."""
+
+from datetime import timedelta
 
 import dagster as dg
 import duckdb
-
-from dagster_project.inbox import settle_inbox
 
 from ..dbt.assets import fiscal_dbt_assets
 from ..forecast.keys import FORECAST
 from .keys import LIVE, WAREHOUSE_GROUP
 from .resource import FiscalWarehouse
+
+WAREHOUSE_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron="0 7 * * *", lower_bound_delta=timedelta(hours=24),
+                                             timezone="Asia/Shanghai")
 
 
 def _leaves(assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
@@ -26,15 +34,16 @@ def _leaves(assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
 @dg.definitions
 def defs() -> dg.Definitions:
     @dg.asset(key=LIVE, deps=[*_leaves(fiscal_dbt_assets()), FORECAST],  # forecasts go in before the swap
-              group_name=WAREHOUSE_GROUP, kinds={"duckdb"},
+              group_name=WAREHOUSE_GROUP, kinds={"duckdb"}, freshness_policy=WAREHOUSE_FRESHNESS,
               description="数据仓库 $FISCAL_HOME/warehouse.duckdb：构建文件通过全部测试与对账后原子替换；随后"
                           "收件箱中已入库的交换文件归档 (the live warehouse: the build file swapped in once every "
                           "test and the reconciliation passed; then the inbox files it holds are archived)")
     def warehouse_live(context: dg.AssetExecutionContext, warehouse: FiscalWarehouse) -> dg.MaterializeResult:
-        live = warehouse.publish()
+        r = warehouse.refresh
+        settled = r.swap()
+        live = r.paths.warehouse
         con = duckdb.connect(str(live), read_only=True)
         try:
-            settled = settle_inbox(warehouse.home, con)
             tables = con.execute("select table_schema, count(*) from information_schema.tables "
                                  "group by table_schema order by table_schema").fetchall()
         finally:
@@ -44,7 +53,7 @@ def defs() -> dg.Definitions:
         return dg.MaterializeResult(metadata={
             "path": dg.MetadataValue.path(str(live)),
             "size_bytes": live.stat().st_size,
-            "mode": warehouse.mode,
+            "mode": r.mode,
             "tables_by_schema": dg.MetadataValue.json({s: n for s, n in tables}),
             "inbox_archived": len(settled.archived),
             "inbox_rejected": len(settled.rejected),

@@ -1,13 +1,16 @@
-"""The ``warehouse`` resource: which FISCAL_HOME a run refreshes, and the rules of a refresh.
+"""The ``warehouse`` resource: the refresh pipeline of one run (``ingest.pipeline``), shared by its steps.
 
-A refresh writes only the build file and renames it over the live warehouse at the end
-(``ingest.warehouse``, architecture §3.8). The resource holds, for the length of one run:
+Every asset of ``refresh_job`` is one step of the same :class:`ingest.pipeline.Refresh` that ``fiscal refresh``
+runs in one go: settle and prepare (``warehouse/build``) → extract (``raw/*``) → exchange files
+(``raw_exchange/*``) → dbt build (the dbt assets, its tests as checks) → reconciliation (the blocking check
+``reconciles_with_core``) → forecasts (``forecast``) → swap (``warehouse/live``). The resource holds, for the
+length of one run:
 
 - the settings, read from the environment when the run starts (never at import);
-- ``ingest.warehouse.refresh_lock``: one refresh per FISCAL_HOME, whether from Dagster or ``fiscal refresh``
-  (a second one fails at once with 另一个刷新正在进行);
+- the refresh lock of the warehouse (``ingest.pipeline.refresh_session``): one refresh per FISCAL_HOME, whether
+  from Dagster or ``fiscal refresh`` (a second one fails at once with 另一个刷新正在进行);
 - whether this run is a full rebuild (asked for with ``full: true``, or forced when there is no live warehouse);
-- on teardown, the build file of a run that did not publish is deleted: a failure anywhere leaves the live
+- on teardown, the build file of a run that did not swap is deleted: a failure anywhere leaves the live
   warehouse and the inbox as they were.
 
 This relies on the in-process executor (set on the job and as the default in ``definitions.py``), under which
@@ -18,13 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from fiscal_core.config import Settings
-from ingest.warehouse import build_path, discard_build, live_path, prepare_build, publish, refresh_lock
+from fiscal_app.settings import Settings
+from ingest.pipeline import Refresh, refresh_session
 
 
 class WarehouseNotPrepared(RuntimeError):
@@ -32,27 +34,24 @@ class WarehouseNotPrepared(RuntimeError):
 
 
 class FiscalWarehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse of $FISCAL_HOME and its build file."""
+    """The DuckDB warehouse of $FISCAL_HOME and the refresh of it this run makes."""
 
     full: bool = Field(default=False, description="全量重建：不复制现有数据仓库，从核心和交换文件归档重新构建 "
                                                   "(full rebuild from the core and the exchange archive)")
 
     _settings: Settings | None = PrivateAttr(default=None)
-    _full: bool = PrivateAttr(default=False)
-    _prepared: bool = PrivateAttr(default=False)
+    _refresh: Refresh | None = PrivateAttr(default=None)
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[FiscalWarehouse]:
         settings = Settings.from_env()
-        with refresh_lock(settings.home):
-            self._settings = settings
-            self._full = self.full or not live_path(settings.home).exists()
-            self._prepared = False
+        log = context.log.info if context.log else None
+        with refresh_session(settings.core_url, settings.refresh_paths(), full=self.full, progress=log) as r:
+            self._settings, self._refresh = settings, r
             try:
                 yield self
             finally:
-                if self._prepared:          # after a publish there is no build file left: a no-op
-                    discard_build(settings.home)
+                self._settings, self._refresh = None, None
 
     @property
     def settings(self) -> Settings:
@@ -61,47 +60,11 @@ class FiscalWarehouse(dg.ConfigurableResource):
         return self._settings
 
     @property
-    def home(self) -> Path:
-        return self.settings.home
-
-    @property
-    def full_rebuild(self) -> bool:
-        """Whether this run rebuilds from nothing (decided when the run starts)."""
-        if self._settings is None:
+    def refresh(self) -> Refresh:
+        """This run's refresh pipeline."""
+        if self._refresh is None:
             raise WarehouseNotPrepared("warehouse 资源只能在运行中使用 (the warehouse resource is only usable in a run)")
-        return self._full
-
-    @property
-    def mode(self) -> str:
-        return "full" if self.full_rebuild else "incremental"
-
-    def prepare(self) -> Path:
-        """Start the refresh: a copy of the live warehouse (incremental) or an empty file (full)."""
-        path = prepare_build(self.home, full=self.full_rebuild)
-        self._prepared = True
-        return path
-
-    def build_file(self) -> Path:
-        """The build file this run prepared (absolute). Writing into one some earlier run left is refused."""
-        if not self._prepared:
-            raise WarehouseNotPrepared("构建文件未在本次运行中准备：请运行 refresh_job，或连同 warehouse/build 一起物化 "
-                                       "(the build file was not prepared in this run: run refresh_job, or "
-                                       "materialise warehouse/build with it)")
-        return build_path(self.home).resolve()
-
-    def publish(self) -> Path:
-        """Rename the finished build over the live warehouse (atomic)."""
-        self.build_file()
-        return publish(self.home)
-
-    def current_file(self) -> Path:
-        """What a check should read: this run's build before it is published, otherwise the live warehouse."""
-        if self._prepared and build_path(self.home).exists():
-            return build_path(self.home).resolve()
-        live = live_path(self.home)
-        if not live.exists():
-            raise FileNotFoundError(f"数据仓库尚未生成，请先运行 refresh_job (warehouse not built yet: {live})")
-        return live
+        return self._refresh
 
 
 defs = dg.Definitions(resources={"warehouse": FiscalWarehouse()})

@@ -23,13 +23,13 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..config import TZ
-from ..domain import commands as c
-from ..domain.actors import Actor, Role
-from ..domain.agencies import Account
-from ..domain.errors import DomainError
-from ..domain.projects import PerfIndicator
-from ..service_layer.core import Core
+from fiscal_core.domain.tz import TZ
+from fiscal_core.domain import commands as c
+from fiscal_core.domain.actors import Actor, Role
+from fiscal_core.domain.agencies import Account
+from fiscal_core.domain.errors import DomainError
+from fiscal_core.domain.projects import PerfIndicator
+from fiscal_core.service_layer.core import Core
 from . import revenue
 from .calendar import is_workday, month_workdays, next_workday
 from .catalogue import (
@@ -884,7 +884,7 @@ class Simulation:
     def top_up_wages(self, year: int, agencies: list[str], months: int, day: date) -> None:
         """追加 of 人员类 wages: what the personnel database now implies beyond the approved budget, for
         the months left (the 追加 tops up the existing wage indicator)."""
-        from ..service_layer.budget_prep import basic_budget_gap
+        from fiscal_core.service_layer.budget_prep import basic_budget_gap
 
         for code in agencies:
             gap = self.core.query(basic_budget_gap, code, year, day).get("301", 0)

@@ -1,17 +1,19 @@
-"""``fiscal monitor …``: the rule catalogue, scoring against the planted cases, bringing the warehouse's
-scheduled hits into the core's disposal workflow, escalation of overdue warnings, per-区划 parameters."""
+"""``fiscal monitor …``: the rule catalogue, bringing the warehouse's scheduled hits into the core's disposal
+workflow, escalation of overdue warnings, per-区划 parameters. (Scoring the rules against the demo district's
+planted cases is a benchmark: ``python -m benchmarks.monitoring_score``.)"""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 
-from ..config import TZ, Settings
-from ..domain import commands as c
-from ..domain.actors import SYSTEM
-from .catalogue import DISPOSAL, LEVEL_NAMES, RULES, Params, Trigger
+from fiscal_core.domain import commands as c
+from fiscal_core.domain.actors import SYSTEM
+from fiscal_core.domain.tz import TZ
+from fiscal_core.monitoring.catalogue import DISPOSAL, LEVEL_NAMES, RULES, Params, Trigger
+
+from .settings import Settings
 
 Say = Callable[[str, str], str]
 
@@ -20,8 +22,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="monitor_command", required=True)
     s = sub.add_parser("rules", help="规则目录及参数 / the rule catalogue with its parameters")
     s.add_argument("--div", default="320509000", help="财政区划 / fiscal division")
-    s = sub.add_parser("score", help="按植入案例评分 / score the rules against the planted cases")
-    s.add_argument("--out", default=None, help="结果目录（默认 $FISCAL_HOME/monitoring）/ output folder")
     sub.add_parser("sync", help="定时规则命中登记到核心处置流程 / record the warehouse's scheduled hits in the core")
     s = sub.add_parser("escalate", help="逾期预警升级 / escalate overdue warnings")
     s.add_argument("--div", default="320509000")
@@ -34,13 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, t: Say) -> int:
-    from ..service_layer.core import Core
-
     settings = Settings.from_env()
     cmd = args.monitor_command
-    if cmd == "score":
-        return _score(settings, args, t)
-    core = Core.open(settings)
+    core = settings.open_core()
     try:
         if cmd == "rules":
             return _rules(core, args.div, t)
@@ -60,7 +56,7 @@ def run(args: argparse.Namespace, t: Say) -> int:
 
 
 def _rules(core: object, div: str, t: Say) -> int:
-    from .service import repo
+    from fiscal_core.monitoring.service import repo
 
     settings = core.query(lambda uow: repo(uow).settings(div))  # type: ignore[attr-defined]
     for r in (*RULES, DISPOSAL):
@@ -78,41 +74,6 @@ def _rules(core: object, div: str, t: Say) -> int:
     return 0
 
 
-def _score(settings: Settings, args: argparse.Namespace, t: Say) -> int:
-    import sys
-
-    from ..adapters.db import Database
-    from .score import render_markdown, score, to_json
-
-    wh = settings.home / "warehouse.duckdb"
-    truth = settings.home / "simulation" / "ground_truth.csv"
-    if not wh.exists() or not truth.exists():
-        print(t("需要模拟区的核心、植入案例和数据仓库：先运行 fiscal simulate 和 fiscal refresh",
-                "needs a simulated core, its planted cases and the warehouse: run fiscal simulate and fiscal refresh"),
-              file=sys.stderr)
-        return 2
-    db = Database.from_settings(settings)
-    try:
-        res = score(settings.home, db, wh)
-    finally:
-        db.dispose()
-    out = Path(args.out) if args.out else settings.home / "monitoring"
-    out.mkdir(parents=True, exist_ok=True)
-    doc = {"runs": [{"label": str(settings.home), "command": "fiscal monitor score", "score": res}]}
-    (out / "monitoring_score.json").write_text(to_json(doc), encoding="utf-8")
-    (out / "monitoring_score.md").write_text(render_markdown(doc), encoding="utf-8")
-    o = res["overall"]
-    print(t(f"截至 {res['as_of']}：植入案例 {res['cases']} 个，命中 {res['hits']} 条；有植入案例的规则 精确率 "
-            f"{o['precision']} 召回率 {o['recall']} → {out}",
-            f"as of {res['as_of']}: {res['cases']} planted cases, {res['hits']} hits; rules with planted cases: "
-            f"precision {o['precision']}, recall {o['recall']} → {out}"))
-    for no, v in res["by_rule_no"].items():
-        if v["planted"] or v["hits"]:
-            print(f"  §4.2-{no:<3} {','.join(v['rules']):12} planted {v['planted']:3} due {v['due']:3} found "
-                  f"{v['found']:3} hits {v['hits']:4} precision {v['precision']} recall {v['recall']}")
-    return 0
-
-
 def _sync(core: object, settings: Settings, t: Say) -> int:
     import sys
     from decimal import Decimal
@@ -120,7 +81,7 @@ def _sync(core: object, settings: Settings, t: Say) -> int:
     from ingest.warehouse import connect_read_only
 
     try:
-        con = connect_read_only(settings.home)
+        con = connect_read_only(settings.warehouse)
     except FileNotFoundError as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..domain import commands as c
-from ..domain.errors import DomainError
+from fiscal_core.domain import commands as c
+from fiscal_core.domain.errors import DomainError
 from .calendar import month_workdays
 from .people import card_no, name
 

@@ -7,13 +7,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from fiscal_core.domain import commands as c
+from fiscal_core.service_layer.core import Core
 
-from ..adapters.tables import sys_meta
-from ..config import Settings
-from ..service_layer.core import Core
 from .engine import SimClock, SimConfig, Simulation
 from .profile import profile, render
 
@@ -35,16 +34,16 @@ class SimResult:
     ground_truth_cases: int
 
 
-def simulate(settings: Settings, cfg: SimConfig, log: Callable[[str], None] = print) -> SimResult:
+def simulate(core_url: str, home: Path, cfg: SimConfig, log: Callable[[str], None] = print) -> SimResult:
+    """The demo district into the (empty) core at ``core_url``; exchange files into ``home/exchange/inbox``,
+    the planted cases into ``home/simulation``."""
     clock = SimClock(date(cfg.as_of.year - cfg.years, 9, 1))
-    core = Core.open(settings, clock=clock, new_id=seeded_ids(cfg.seed))
+    core = Core.open(core_url, clock=clock, new_id=seeded_ids(cfg.seed))
     try:
         if core.counts()["journal"] > 1:
             raise RuntimeError("核心库不是空的，模拟需要一个空库 (the core is not empty; use another FISCAL_HOME)")
-        with core.db.write() as conn:
-            conn.execute(insert(sys_meta).values(meta_key="origin", meta_value="demo"))
-            conn.commit()
-        sim = Simulation(core, clock, settings.home, cfg, log)
+        core.handle(c.DeclareCoreOrigin("demo"))
+        sim = Simulation(core, clock, home, cfg, log)
         stats = sim.run()
         log("校验 · verifying the journal chain and every ledger identity")
         report = core.verify_journal()

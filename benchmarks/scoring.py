@@ -23,9 +23,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..adapters import migrate
-from ..adapters.db import Database
-from .catalogue import RULES, Trigger
+from fiscal_core.adapters import migrate
+from fiscal_core.adapters.db import Database
+from fiscal_core.monitoring.catalogue import RULES, Trigger
 
 YEAR_RULES = {8, 10, 11}
 
@@ -179,10 +179,10 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 3) if den else None
 
 
-def score(home: Path, db: Database, warehouse: Path) -> dict[str, Any]:
+def score(ground_truth: Path, db: Database, warehouse: Path) -> dict[str, Any]:
     """Precision and recall per rule (§4.2 row and catalogue code) and overall, with the false alarms
-    explained. ``home`` holds ``simulation/ground_truth.csv``."""
-    cases = read_cases(home / "simulation" / "ground_truth.csv")
+    explained. ``ground_truth`` is the simulator's ``simulation/ground_truth.csv``."""
+    cases = read_cases(ground_truth)
     hits = core_hits(db) + warehouse_hits(warehouse)
     with db.read() as conn:
         sangong: dict[str, list[str]] = defaultdict(list)

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from ..config import TZ, Settings
-from ..domain.errors import DomainError
+from fiscal_core.domain.errors import DomainError
+from fiscal_core.domain.tz import TZ
+
+from .settings import Settings
 
 LANG = "zh"
 
@@ -23,9 +25,7 @@ def t(zh: str, en: str) -> str:
 
 
 def _open_core(args: argparse.Namespace, **kw: object):  # type: ignore[no-untyped-def]
-    from ..service_layer.core import Core
-
-    return Core.open(Settings.from_env(), **kw)  # type: ignore[arg-type]
+    return Settings.from_env().open_core(**kw)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _anchor_file() -> Path:
-    return Settings.from_env().home / "audit" / "anchors.jsonl"
+    return Settings.from_env().anchors
 
 
 def _anchors() -> list[tuple[int, str]]:
@@ -107,26 +107,23 @@ def _as_of(value: str | None) -> date:
 
 def _prepare_home(settings: Settings) -> int:
     """An empty core for the demo district; a previous demo core is rebuilt, anything else refused."""
-    db_file = settings.home / "core.sqlite3"
-    if settings.core_url.startswith("sqlite") and db_file.exists():
+    db_file = settings.core_file
+    if db_file is not None and db_file.exists():
         if not _is_demo_core(db_file):
             print(t(f"{db_file} 中已有非演示数据，演示不会覆盖它；请换一个 FISCAL_HOME。",
                     f"{db_file} holds data that is not the demo's; the demo will not overwrite it. "
                     "Use another FISCAL_HOME."), file=sys.stderr)
             return 2
         for suffix in ("", "-wal", "-shm"):
-            p = settings.home / f"core.sqlite3{suffix}"
-            if p.exists():
-                p.unlink()
-        for sub in ("exchange/inbox", "simulation"):
-            folder = settings.home / sub
+            db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
+        for folder in (settings.inbox, settings.simulation):
             if folder.exists():
                 shutil.rmtree(folder)
     return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from ..simulate import SimConfig, render, simulate
+    from demo_district import SimConfig, render, simulate
 
     settings = Settings.from_env()
     if (rc := _prepare_home(settings)) != 0:
@@ -138,14 +135,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             f" · FISCAL_HOME={settings.home}"), flush=True)
     started = time.perf_counter()
     try:
-        res = simulate(settings, cfg, log=lambda m: print(m, flush=True))
+        res = simulate(settings.core_url, settings.home, cfg, log=lambda m: print(m, flush=True))
     except RuntimeError as e:
         print(str(e), file=sys.stderr)
         return 2
     print()
     print(render(res.profile))
-    print(t(f"  植入的违规案例 {res.ground_truth_cases} 个（{settings.home / 'simulation' / 'ground_truth.csv'}）",
-            f"  planted cases {res.ground_truth_cases} ({settings.home / 'simulation' / 'ground_truth.csv'})"))
+    print(t(f"  植入的违规案例 {res.ground_truth_cases} 个（{settings.ground_truth}）",
+            f"  planted cases {res.ground_truth_cases} ({settings.ground_truth})"))
     print(t(f"  日志哈希链：{'完整' if res.journal_ok else '断裂'}；台账恒等式："
             f"{'成立' if not res.ledger_violations else f'{res.ledger_violations} 处不成立'}；用时 "
             f"{time.perf_counter() - started:.0f} 秒",
@@ -156,19 +153,22 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    """ingest → dbt build → swap (the same steps as the Dagster job), with per-step lines."""
-    from ingest.refresh import DbtFailed, refresh
+    """The refresh pipeline (ingest → dbt build → reconciliation → forecasts → swap), the Dagster job's steps."""
+    from ingest.pipeline import RefreshFailed, refresh
     from ingest.warehouse import RefreshBusy
 
     settings = Settings.from_env()
     print(t(f"刷新数据仓库 · FISCAL_HOME={settings.home}", f"refreshing the warehouse · FISCAL_HOME={settings.home}"),
           flush=True)
     try:
-        rep = refresh(settings, full=args.full, progress=lambda m: print(m, flush=True))
-    except (DbtFailed, RefreshBusy, FileNotFoundError) as e:
+        rep = refresh(settings.core_url, settings.refresh_paths(), full=args.full,
+                      progress=lambda m: print(m, flush=True))
+    except (RefreshFailed, RefreshBusy, FileNotFoundError) as e:
         print(str(e), file=sys.stderr)
         return 2
     ex = rep.exchange.summary() if rep.exchange else {}
+    if rep.settled_before:      # delivered again: settled against the live warehouse before the load
+        ex["duplicate"] = ex.get("duplicate", 0) + len(rep.settled_before.duplicates)
     rows = rep.extract.total() if rep.extract else 0
     print(t(f"完成（{'全量' if rep.mode == 'full' else '增量'}）：核心 {rows:,} 行；交换文件 加载 {ex.get('loaded', 0)}、"
             f"拒收 {ex.get('rejected', 0)}、重复 {ex.get('duplicate', 0)}，隔离行 {ex.get('rows_quarantined', 0)}；"
@@ -182,13 +182,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sql_once(home: Path, query: str, fmt: str) -> int:
+def _sql_once(warehouse: Path, query: str, fmt: str) -> int:
     import duckdb
 
     from ingest.warehouse import connect_read_only
 
     try:
-        con = connect_read_only(home)      # a fresh read-only connection per query: refreshes never wait
+        con = connect_read_only(warehouse)      # a fresh read-only connection per query: refreshes never wait
     except FileNotFoundError as e:
         print(str(e), file=sys.stderr)
         return 2
@@ -214,12 +214,11 @@ def _sql_once(home: Path, query: str, fmt: str) -> int:
 
 def cmd_sql(args: argparse.Namespace) -> int:
     """The analysts' console: read-only SQL on the warehouse (marts.*, forecast.*)."""
-    home = Settings.from_env().home
+    home = Settings.from_env().warehouse
     if args.query:
         return _sql_once(home, args.query, args.format)
-    print(t(f"只读 SQL 控制台 · {home / 'warehouse.duckdb'} · 以分号结束语句，.tables 列出表，.quit 退出",
-            f"read-only SQL console · {home / 'warehouse.duckdb'} · end statements with ';', .tables lists tables, "
-            ".quit leaves"))
+    print(t(f"只读 SQL 控制台 · {home} · 以分号结束语句，.tables 列出表，.quit 退出",
+            f"read-only SQL console · {home} · end statements with ';', .tables lists tables, .quit leaves"))
     buf: list[str] = []
     while True:
         try:
@@ -240,10 +239,11 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """dbt docs for the marts: every model's grain and every column described."""
-    from ingest.refresh import DbtFailed, generate_docs
+    from ingest.pipeline import DbtFailed, generate_docs
 
+    settings = Settings.from_env()
     try:
-        folder = generate_docs(Settings.from_env())
+        folder = generate_docs(settings.warehouse, settings.dbt_artefacts)
     except (DbtFailed, FileNotFoundError) as e:
         print(str(e), file=sys.stderr)
         return 2
@@ -288,7 +288,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _sync_warnings() -> int:
     """Scheduled-rule hits of the fresh warehouse into the core's disposal workflow (fiscal monitor sync)."""
-    from ..monitoring.cli import run
+    from .monitor import run
 
     ns = argparse.Namespace(monitor_command="sync", lang=LANG)
     return run(ns, t)
@@ -298,9 +298,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """The dashboards and the Dagster UI on 127.0.0.1 until Ctrl-C."""
     from .serve import serve
 
-    home = Settings.from_env().home
-    print(t(f"启动服务 · FISCAL_HOME={home}", f"starting the servers · FISCAL_HOME={home}"), flush=True)
-    return serve(home, port=getattr(args, "port", 8501), dagster_port=getattr(args, "dagster_port", 3000),
+    settings = Settings.from_env()
+    print(t(f"启动服务 · FISCAL_HOME={settings.home}", f"starting the servers · FISCAL_HOME={settings.home}"),
+          flush=True)
+    return serve(settings, port=getattr(args, "port", 8501), dagster_port=getattr(args, "dagster_port", 3000),
                  dagster=not getattr(args, "no_dagster", False), say=lambda m: print(m, flush=True), t=t)
 
 
@@ -313,7 +314,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     """动态监控: rules, scoring against the planted cases, scheduled hits into the disposal workflow."""
-    from ..monitoring.cli import run
+    from .monitor import run
 
     return run(args, t)
 
@@ -381,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("forecast_args", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_forecast)
 
-    from ..monitoring.cli import add_arguments as monitor_arguments
+    from .monitor import add_arguments as monitor_arguments
 
     s = sub.add_parser("monitor", help="动态监控：规则、评分、处置 / dynamic monitoring: rules, scoring, disposal")
     monitor_arguments(s)

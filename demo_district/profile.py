@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..service_layer.core import Core
+from fiscal_core.service_layer.core import Core
 
 WAN = 10_000_00  # fen in 万元
 
@@ -84,7 +84,7 @@ def core_checksum(core: Core) -> str:
     """sha256 over every core table's rows in primary-key order: equal checksums, identical data."""
     import hashlib
 
-    from ..adapters.tables import metadata
+    from fiscal_core.adapters.tables import metadata
 
     h = hashlib.sha256()
     with core.db.read() as conn:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from ..domain.codes import CodeSets
+from fiscal_core.domain.codes import CodeSets
 
 if TYPE_CHECKING:
-    from ..domain.commands import BankReceipt
-    from ..service_layer.core import Core
+    from fiscal_core.domain.commands import BankReceipt
+    from fiscal_core.service_layer.core import Core
 
 
 def _yuan(fen: int) -> str:

@@ -21,13 +21,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 DAGSTER_YAML = """\
 # written by `fiscal serve`: one run at a time, so the warehouse has one writer
 run_queue:
   max_concurrent_runs: 1
+freshness:
+  enabled: true
 telemetry:
   enabled: false
 """
@@ -51,8 +55,8 @@ def port_free(port: int) -> bool:
     return True
 
 
-def dagster_home(home: Path) -> Path:
-    d = home / ".dagster"
+def dagster_home(settings: Settings) -> Path:
+    d = settings.dagster_home
     d.mkdir(parents=True, exist_ok=True)
     cfg = d / "dagster.yaml"
     if not cfg.exists():
@@ -91,7 +95,7 @@ def stop(servers: list[Server], grace: float = 10.0) -> None:
             s.proc.wait(timeout=5)
 
 
-def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bool = True,
+def serve(settings: Settings, *, port: int = 8501, dagster_port: int = 3000, dagster: bool = True,
           say: Callable[[str], None] = print, t: Callable[[str, str], str] = lambda zh, en: f"{zh} ({en})",
           ready_timeout: float = 180.0, until: Callable[[], bool] | None = None) -> int:
     """Start the servers, print their URLs, block until Ctrl-C (or ``until()`` is true), stop them all."""
@@ -100,12 +104,12 @@ def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bo
             say(t(f"端口 {p} 已被占用，请用 --port / --dagster-port 换一个", f"port {p} is in use: choose another with "
                   "--port / --dagster-port"))
             return 2
-    if not (home / "warehouse.duckdb").exists():
+    if not settings.warehouse.exists():
         say(t("提示：数据仓库尚未构建，驾驶舱将提示先运行 fiscal refresh",
               "note: the warehouse is not built yet; the dashboards will say to run fiscal refresh"))
-    logs = home / "logs"
+    logs = settings.logs
     logs.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "FISCAL_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "FISCAL_HOME": str(settings.home), "PYTHONUNBUFFERED": "1"}
     servers: list[Server] = []
 
     def interrupt(*_: object) -> None:
@@ -115,7 +119,7 @@ def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bo
     # process started in the background by a shell inherits SIGINT ignored, and Python then leaves it ignored.
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        return _run(servers, home, logs, env, port, dagster_port, dagster, say, t, ready_timeout, until)
+        return _run(servers, settings, logs, env, port, dagster_port, dagster, say, t, ready_timeout, until)
     except KeyboardInterrupt:
         say(t("正在停止…", "stopping…"))
         return 0
@@ -125,7 +129,7 @@ def serve(home: Path, *, port: int = 8501, dagster_port: int = 3000, dagster: bo
             signal.signal(sig, handler)
 
 
-def _run(servers: list[Server], home: Path, logs: Path, env: dict[str, str], port: int, dagster_port: int,
+def _run(servers: list[Server], settings: Settings, logs: Path, env: dict[str, str], port: int, dagster_port: int,
          dagster: bool, say: Callable[[str], None], t: Callable[[str, str], str], ready_timeout: float,
          until: Callable[[], bool] | None) -> int:
     url = f"http://127.0.0.1:{port}"
@@ -135,7 +139,7 @@ def _run(servers: list[Server], home: Path, logs: Path, env: dict[str, str], por
         env, logs / "dashboards.log")))
     if dagster:
         url = f"http://127.0.0.1:{dagster_port}"
-        denv = {**env, "DAGSTER_HOME": str(dagster_home(home))}
+        denv = {**env, "DAGSTER_HOME": str(dagster_home(settings))}
         servers.append(Server("Dagster", url, f"{url}/server_info", _start(
             [str(BIN / "dagster"), "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p",
              str(dagster_port)], denv, logs / "dagster.log")))
