@@ -36,7 +36,7 @@ test: setup postgres chromium
 
 lint: setup
 	.venv/bin/ruff check .
-	.venv/bin/mypy fiscal_core benchmarks
+	.venv/bin/mypy fiscal_core fiscal_app demo_district benchmarks
 
 bench: setup postgres
 	$(PY) -m benchmarks.core_payments

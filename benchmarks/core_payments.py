@@ -35,15 +35,15 @@ from typing import Any
 
 from sqlalchemy import text
 
+from devtools.pgserver import TempPostgres
+from fiscal_app.settings import Settings
 from fiscal_core.adapters import tables as t
 from fiscal_core.adapters.db import Database
 from fiscal_core.adapters.rawsql import RawSql, insert_sql
-from fiscal_app.settings import Settings
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 from fiscal_core.domain.journal import GENESIS, chain_hash
 from fiscal_core.service_layer.core import Core, init_schema
-from devtools.pgserver import TempPostgres
 
 RESULTS = Path(__file__).with_name("results") / "core_payments.json"
 INDICATORS = 64

@@ -139,8 +139,8 @@ def bench_queries(home: Path, repeat: int) -> dict[str, Any]:
 def bench_browser(home: Path, sample: dict[str, Any], log_dir: Path) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from devtools.devserver import CHROMIUM_ARGS, chromium_path, streamlit_server, wait_idle
     from dashboards.ui import PAGES
+    from devtools.devserver import CHROMIUM_ARGS, chromium_path, streamlit_server, wait_idle
 
     chromium = chromium_path()
     if chromium is None:

@@ -12,7 +12,6 @@ Run: ``.venv/bin/python -m benchmarks.monitoring_score`` (defaults below; ``--ke
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -86,7 +85,7 @@ def main() -> None:
     opts = ap.parse_args()
     if opts.home:
         home = Settings.for_home(Path(opts.home))
-        doc = {"runs": [{"label": str(home.home), "command": "score", "score": score_home(home)}]}
+        doc: dict[str, Any] = {"runs": [{"label": str(home.home), "command": "score", "score": score_home(home)}]}
         out = Path(opts.out) if opts.out != str(RESULTS) else home.monitoring
         out.mkdir(parents=True, exist_ok=True)
         (out / "monitoring_score.json").write_text(to_json(doc), encoding="utf-8")

@@ -26,7 +26,6 @@ Every cached loader also has ``.uncached`` (same arguments, no cache), which the
 from __future__ import annotations
 
 import contextvars
-import json
 import os
 import tempfile
 import time

@@ -23,13 +23,14 @@ from typing import Any
 
 from sqlalchemy import text
 
-from fiscal_core.domain.tz import TZ
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.actors import Actor, Role
 from fiscal_core.domain.agencies import Account
 from fiscal_core.domain.errors import DomainError
 from fiscal_core.domain.projects import PerfIndicator
+from fiscal_core.domain.tz import TZ
 from fiscal_core.service_layer.core import Core
+
 from . import revenue
 from .calendar import is_workday, month_workdays, next_workday
 from .catalogue import (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
+
 from .calendar import month_workdays
 from .people import card_no, name
 

@@ -14,5 +14,5 @@ def test_ruff() -> None:
 
 
 def test_mypy_on_the_core() -> None:
-    out = subprocess.run([str(BIN / "mypy"), "fiscal_core", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([str(BIN / "mypy"), "fiscal_core", "fiscal_app", "demo_district", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -7,10 +7,7 @@ dbt project (``dagster_project/defs/dbt/project.py``).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,19 +15,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-FISCAL = str(Path(sys.executable).with_name("fiscal"))
-SMALL = ("--scale", "0.01", "--years", "1", "--as-of", "2025-04-30")   # a small district, four months
+from tests.district import District
 
 
 @pytest.fixture(scope="session")
-def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A simulated district's FISCAL_HOME (core.sqlite3 and an exchange inbox), never refreshed: copy it."""
-    home = tmp_path_factory.mktemp("district")
-    out = subprocess.run([FISCAL, "simulate", *SMALL], env=os.environ | {"FISCAL_HOME": str(home)},
-                         capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr
-    assert any((home / "exchange" / "inbox").iterdir())
-    return home
+def district(district: District) -> Path:
+    """The shared district's final home (``tests/district.py``), never refreshed: copy it."""
+    return district.final
 
 
 def copy_home(src: Path, dst: Path) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.dbt.test_subsystem_marts import built_district
+from tests.district import Built
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboards" / "app.py"
@@ -38,8 +38,8 @@ class Warehouse:
 
 
 @pytest.fixture(scope="session")
-def district_home(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    return Warehouse(built_district(tmp_path_factory).home)
+def district_home(built_district: Built) -> Warehouse:
+    return Warehouse(built_district.home)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""部门预算公开 tables 1-9 on a real dbt build of a small simulated district: documented columns, the
+"""部门预算公开 tables 1-9 on a real dbt build of a small simulated built_district: documented columns, the
 tie-outs the templates require, and the XLSX export."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from ingest.disclosure_export import SHEETS, DisclosureNotFound, export_disclosure
+from tests.district import Built
 
-from .test_subsystem_marts import District, assert_marts_match_their_docs, built_district
+from .test_subsystem_marts import assert_marts_match_their_docs
 
 TABLES = [
     "disclosure_t01_budget_summary", "disclosure_t02_income_summary", "disclosure_t03_expenditure_summary",
@@ -24,29 +25,24 @@ TABLES = [
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> District:
-    return built_district(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def departments(district: District) -> list[tuple[str, int]]:
-    rows = district.query("select distinct dept_code, fiscal_year from marts.disclosure_t01_budget_summary order by 1, 2")
+def departments(built_district: Built) -> list[tuple[str, int]]:
+    rows = built_district.query("select distinct dept_code, fiscal_year from marts.disclosure_t01_budget_summary order by 1, 2")
     assert len(rows) >= 3
     return rows
 
 
-def test_the_nine_tables_exist_with_the_documented_columns(district: District) -> None:
-    docs = assert_marts_match_their_docs(district, "disclosure")
+def test_the_nine_tables_exist_with_the_documented_columns(built_district: Built) -> None:
+    docs = assert_marts_match_their_docs(built_district, "disclosure")
     assert sorted(docs) == TABLES
 
 
-def test_summary_balances_and_carries_every_approved_line(district: District, departments: list) -> None:
-    approved = dict(((d, int(y)), a) for d, y, a in district.query(
+def test_summary_balances_and_carries_every_approved_line(built_district: Built, departments: list) -> None:
+    approved = dict(((d, int(y)), a) for d, y, a in built_district.query(
         "select dept_code, fiscal_year, sum(reply_amt) from staging.stg_core__bgt_pm_annual "
         "where status = 'approved' group by 1, 2"))
     assert set(approved) == set(departments)
     for dept, year in departments:
-        rows = district.query("select side, line_name, budget_amt from marts.disclosure_t01_budget_summary "
+        rows = built_district.query("select side, line_name, budget_amt from marts.disclosure_t01_budget_summary "
                               "where dept_code = ? and fiscal_year = ?", [dept, year])
         by_name = {(side, name): amt for side, name, amt in rows}
         assert by_name[("收入", "收入总计")] == by_name[("支出", "支出总计")] == approved[(dept, year)] > 0
@@ -54,8 +50,8 @@ def test_summary_balances_and_carries_every_approved_line(district: District, de
             a for (s, n), a in by_name.items() if s == "收入" and n not in ("本年收入合计", "上年结转结余", "收入总计"))
 
 
-def test_tables_tie_out_as_the_templates_require(district: District, departments: list) -> None:
-    with duckdb.connect(str(district.warehouse), read_only=True) as con:
+def test_tables_tie_out_as_the_templates_require(built_district: Built, departments: list) -> None:
+    with duckdb.connect(str(built_district.warehouse), read_only=True) as con:
         for dept, year in departments:
             tie_out(con, dept, year)
 
@@ -90,10 +86,10 @@ def tie_out(con: duckdb.DuckDBPyConnection, dept: str, year: int) -> None:
     assert sangong[1] <= t05[0]
 
 
-def test_function_rows_add_up_to_their_class_and_total(district: District) -> None:
+def test_function_rows_add_up_to_their_class_and_total(built_district: Built) -> None:
     for table in ("disclosure_t02_income_summary", "disclosure_t03_expenditure_summary",
                   "disclosure_t05_general_public_expenditure"):
-        rows = district.query(f"select dept_code, fiscal_year, subject_level, subject_code, total_amt from marts.{table}")
+        rows = built_district.query(f"select dept_code, fiscal_year, subject_level, subject_code, total_amt from marts.{table}")
         sums: dict[tuple, Decimal] = defaultdict(Decimal)
         for dept, year, level, code, amt in rows:
             if level == 1:
@@ -105,19 +101,19 @@ def test_function_rows_add_up_to_their_class_and_total(district: District) -> No
                 assert amt == sums[(dept, year, code)], (table, dept, code)
 
 
-def test_xlsx_export_opens_and_its_table_1_total_is_the_marts(district: District, departments: list,
+def test_xlsx_export_opens_and_its_table_1_total_is_the_marts(built_district: Built, departments: list,
                                                                tmp_path: Path) -> None:
     dept, year = departments[0]
-    out = export_disclosure(district.warehouse, dept, year, tmp_path / "公开" / f"{dept}_{year}.xlsx")
+    out = export_disclosure(built_district.warehouse, dept, year, tmp_path / "公开" / f"{dept}_{year}.xlsx")
     wb = load_workbook(out)
     assert wb.sheetnames == [s.sheet_name for s in SHEETS]
     ws = wb["表1 部门收支总表"]
     assert "单位：元" in [c.value for c in ws[3]]
-    name = district.query("select dept_name from marts.disclosure_t01_budget_summary where dept_code = ? limit 1",
+    name = built_district.query("select dept_name from marts.disclosure_t01_budget_summary where dept_code = ? limit 1",
                           [dept])[0][0]
     assert ws["A2"].value == f"{name}{year}年部门收支总表"
     rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
-    mart_total = district.query("select budget_amt from marts.disclosure_t01_budget_summary where dept_code = ? "
+    mart_total = built_district.query("select budget_amt from marts.disclosure_t01_budget_summary where dept_code = ? "
                                 "and fiscal_year = ? and line_name = '收入总计'", [dept, year])[0][0]
     assert Decimal(str(rows["收入总计"][1])) == mart_total
     assert rows["收入总计"][2] == "支出总计" and Decimal(str(rows["收入总计"][3])) == mart_total
@@ -127,7 +123,7 @@ def test_xlsx_export_opens_and_its_table_1_total_is_the_marts(district: District
     for spec, sheet in zip(SHEETS, wb.worksheets, strict=True):
         assert sheet["A2"].value == f"{name}{year}年{spec.title}"
     # 万元: each figure rounded half-up to 0.01 万元
-    wan = load_workbook(export_disclosure(district.warehouse, dept, year, tmp_path / "wan.xlsx", unit="万元"))
+    wan = load_workbook(export_disclosure(built_district.warehouse, dept, year, tmp_path / "wan.xlsx", unit="万元"))
     ws = wan["表1 部门收支总表"]
     assert "单位：万元" in [c.value for c in ws[3]]
     rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
@@ -135,7 +131,7 @@ def test_xlsx_export_opens_and_its_table_1_total_is_the_marts(district: District
     assert Decimal(str(rows["收入总计"][1])) == expected
 
 
-def test_export_refuses_a_department_without_a_budget(district: District, tmp_path: Path) -> None:
+def test_export_refuses_a_department_without_a_budget(built_district: Built, tmp_path: Path) -> None:
     with pytest.raises(DisclosureNotFound, match="没有部门 999"):
-        export_disclosure(district.warehouse, "999", 2025, tmp_path / "none.xlsx")
+        export_disclosure(built_district.warehouse, "999", 2025, tmp_path / "none.xlsx")
     assert not (tmp_path / "none.xlsx").exists()

@@ -1,78 +1,20 @@
 """The subsystem marts (staff cost, procurement contracts, performance) on a real dbt build of a small
-simulated district: they exist as documented, and their figures agree with the core's own records."""
+simulated built_district: they exist as documented, and their figures agree with the core's own records."""
 
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pytest
 import yaml
 
-from fiscal_app.settings import Settings
-from demo_district import SimConfig, simulate
-from ingest.pipeline import DBT_PROJECT, DbtFailed, refresh, run_dbt
+from ingest.pipeline import DBT_PROJECT, run_dbt
+from tests.district import Built
 
-# the folders these tests own; a fallback build selects them with their parents
-OWN_SELECTION = ["+path:models/marts/subsystems", "+path:models/marts/disclosure", "path:tests/disclosure"]
+# the folders these tests own
 OWN_MODELS = ["path:models/intermediate/subsystems", "path:models/marts/subsystems", "path:models/marts/disclosure"]
-
-
-@dataclass(frozen=True)
-class District:
-    home: Path
-    warehouse: Path
-    others_failed: str   # the whole-project build's failures when another area's model broke it, else ""
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
-
-
-_BUILT: dict[str, District] = {}
-
-
-def built_district(tmp_path_factory: pytest.TempPathFactory) -> District:
-    """Simulate ``--scale 0.01 --years 1 --as-of 2025-04-30`` into a fresh FISCAL_HOME and refresh it (the
-    whole dbt project). Built once per test session and shared by the tests/dbt modules. If the whole-project
-    build fails because of a model outside these marts, the failure is reported as a warning and only these
-    marts (with their parents) are built, so the tests below still judge them."""
-    if "district" in _BUILT:
-        return _BUILT["district"]
-    home = tmp_path_factory.mktemp("dbt_district")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FISCAL_HOME", str(home))
-        mp.delenv("FISCAL_CORE_URL", raising=False)
-        mp.delenv("FISCAL_WAREHOUSE_PATH", raising=False)
-        settings = Settings.from_env()
-        simulate(settings, SimConfig(scale=0.01, years=1, as_of=date(2025, 4, 30)), log=lambda _m: None)
-        others_failed = ""
-        try:
-            report = refresh(Settings.from_env())
-        except DbtFailed as e:
-            others_failed = str(e)
-            warnings.warn(f"whole-project dbt build failed; building only the subsystem/disclosure marts: {e}",
-                          stacklevel=2)
-            report = refresh(Settings.from_env(), dbt=False)
-            assert report.warehouse is not None
-            _n, failures = run_dbt(["build", "--exclude-resource-type", "unit_test", "--select", *OWN_SELECTION],
-                                   report.warehouse, quiet=True, target_dir=home / ".dbt")
-            assert not failures, failures
-    assert report.warehouse is not None
-    _BUILT["district"] = District(home, report.warehouse, others_failed)
-    return _BUILT["district"]
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> District:
-    return built_district(tmp_path_factory)
-
 
 def documented_columns(folder: str) -> dict[str, list[tuple[str, str]]]:
     """model → [(column, data_type)] from the models' yml files."""
@@ -83,11 +25,11 @@ def documented_columns(folder: str) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def assert_marts_match_their_docs(district: District, folder: str) -> dict[str, list[tuple[str, str]]]:
+def assert_marts_match_their_docs(built_district: Built, folder: str) -> dict[str, list[tuple[str, str]]]:
     docs = documented_columns(folder)
     assert docs, folder
     for model, columns in docs.items():
-        rows = district.query("select column_name, data_type from information_schema.columns "
+        rows = built_district.query("select column_name, data_type from information_schema.columns "
                               "where table_schema = 'marts' and table_name = ? order by ordinal_position", [model])
         assert [r[0] for r in rows] == [c for c, _ in columns], model
         for (name, actual), (_n, documented) in zip(rows, columns, strict=True):
@@ -95,21 +37,21 @@ def assert_marts_match_their_docs(district: District, folder: str) -> dict[str, 
     return docs
 
 
-def test_subsystem_marts_exist_with_the_documented_columns_and_have_rows(district: District) -> None:
-    docs = assert_marts_match_their_docs(district, "subsystems")
+def test_subsystem_marts_exist_with_the_documented_columns_and_have_rows(built_district: Built) -> None:
+    docs = assert_marts_match_their_docs(built_district, "subsystems")
     assert set(docs) == {"fct_staff_cost_monthly", "fct_procurement_contract", "fct_performance"}
     for model in docs:
-        assert district.query(f"select count(*) from marts.{model}")[0][0] > 0, model
+        assert built_district.query(f"select count(*) from marts.{model}")[0][0] > 0, model
 
 
-def test_headcount_is_the_people_in_post_per_bas_person_hist(district: District) -> None:
+def test_headcount_is_the_people_in_post_per_bas_person_hist(built_district: Built) -> None:
     """Recount from the raw history in Python: for each month end, each person's latest row in force."""
-    hist = district.query("select per_id, eff_date, create_time, hist_id, agency_code, per_sta_code "
+    hist = built_district.query("select per_id, eff_date, create_time, hist_id, agency_code, per_sta_code "
                           "from raw.bas_person_hist")
     by_person: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in hist:
         by_person[row[0]].append(row)
-    mart = district.query("select agency_code, pay_month, month_end_date, sum(headcount_in_post) "
+    mart = built_district.query("select agency_code, pay_month, month_end_date, sum(headcount_in_post) "
                           "from marts.fct_staff_cost_monthly group by all")
     month_ends = {(m, e) for _a, m, e, _n in mart}
     assert len(month_ends) >= 4                                  # January to April 2025 at least
@@ -125,25 +67,25 @@ def test_headcount_is_the_people_in_post_per_bas_person_hist(district: District)
     assert sum(actual.values()) > 50
 
 
-def test_payroll_paid_ties_to_the_payroll_payments(district: District) -> None:
+def test_payroll_paid_ties_to_the_payroll_payments(built_district: Built) -> None:
     """Per agency and month: gross = the executed 工资统发 payment, withheld = its withholding rows, net = its
     net_pay rows — so the per-person recomputation of the withholding loses nothing."""
-    payments = district.query("""
+    payments = built_district.query("""
         select v.agency_code, d.pay_month, any_value(v.pay_app_amt),
                sum(case when d.detail_type = 'withholding' then d.pay_amt else 0 end),
                sum(case when d.detail_type = 'net_pay' then d.pay_amt else 0 end)
         from staging.stg_core__pay_voucher v join staging.stg_core__pay_detail d using (pay_app_id)
         where v.status in ('paid', 'cleared')
         group by v.pay_app_id, v.agency_code, d.pay_month""")
-    mart = {(a, m): (g, w, n) for a, m, g, w, n in district.query(
+    mart = {(a, m): (g, w, n) for a, m, g, w, n in built_district.query(
         "select agency_code, pay_month, sum(gross_pay_amt), sum(withheld_amt), sum(net_pay_amt) "
         "from marts.fct_staff_cost_monthly group by all having sum(paid_headcount) > 0")}
     assert len(payments) > 10
     assert {(a, m): (g, w, n) for a, m, g, w, n in payments} == mart
 
 
-def test_contract_paid_to_date_never_exceeds_the_contract_and_matches_the_payments(district: District) -> None:
-    rows = district.query("select contract_no, contract_amt, paid_to_date_amt, remaining_amt, instalment_count, "
+def test_contract_paid_to_date_never_exceeds_the_contract_and_matches_the_payments(built_district: Built) -> None:
+    rows = built_district.query("select contract_no, contract_amt, paid_to_date_amt, remaining_amt, instalment_count, "
                           "is_fully_paid from marts.fct_procurement_contract")
     assert rows
     for contract_no, amount, paid, remaining, instalments, fully in rows:
@@ -152,31 +94,31 @@ def test_contract_paid_to_date_never_exceeds_the_contract_and_matches_the_paymen
         assert fully == (paid >= amount)
         assert (instalments > 0) == (paid > 0)
     # the same money seen from the payment applications: executed amount net of refunds
-    by_voucher = dict(district.query(
+    by_voucher = dict(built_district.query(
         "select contract_no, sum(xpay_amt - refund_amt) from staging.stg_core__pay_voucher "
         "where contract_no is not null and status in ('paid', 'cleared') group by 1"))
     assert {c: p for c, _a, p, _r, _i, _f in rows if p} == by_voucher
     assert sum(r[4] for r in rows) > 0
 
 
-def test_performance_is_one_row_per_project_and_year_with_its_execution(district: District) -> None:
-    rows = district.query("select pro_code, fiscal_year, perf_indicator_count, perf_indicator_weight, "
+def test_performance_is_one_row_per_project_and_year_with_its_execution(built_district: Built) -> None:
+    rows = built_district.query("select pro_code, fiscal_year, perf_indicator_count, perf_indicator_weight, "
                           "indicator_amt, paid_amt, exec_ratio, pro_cat_code from marts.fct_performance")
     assert rows
     assert len({(r[0], r[1]) for r in rows}) == len(rows)
     for pro, year, count, weight, indicator, paid, ratio, cat in rows:
-        assert cat.startswith("3"), pro                          # 特定目标类 only in this district
+        assert cat.startswith("3"), pro                          # 特定目标类 only in this built_district
         assert count > 0 and weight == 90, pro
         assert year == 2025
         if indicator:
             assert ratio == round(float(paid) / float(indicator), 4)
-    ledger = dict(district.query("select pro_code, sum(paid_amt) from staging.stg_core__ba_bgt_info "
+    ledger = dict(built_district.query("select pro_code, sum(paid_amt) from staging.stg_core__ba_bgt_info "
                                  "where bgt_exe_flag and fiscal_year = 2025 group by 1"))
     assert all(paid == ledger.get(pro, 0) for pro, _y, _c, _w, _i, paid, _r, _k in rows)
 
 
-def test_the_unit_tests_of_these_models_pass_against_the_built_warehouse(district: District) -> None:
+def test_the_unit_tests_of_these_models_pass_against_the_built_warehouse(built_district: Built, tmp_path: Path) -> None:
     """A refresh leaves the dbt unit tests out (they test the SQL, not the data); run ours here."""
-    n, failures = run_dbt(["test", "--resource-type", "unit_test", "--select", *OWN_MODELS], district.warehouse,
-                          quiet=True, target_dir=district.home / ".dbt")
+    n, failures = run_dbt(["test", "--resource-type", "unit_test", "--select", *OWN_MODELS], built_district.warehouse,
+                          quiet=True, artefacts=tmp_path / ".dbt")
     assert n >= 15 and not failures, failures

@@ -18,8 +18,18 @@ import pytest
 from ingest.warehouse import RefreshBusy, build_path
 from tests.district import District
 
-from .helpers import (assert_same_tables, copy_home, file_sha, folder_state, grow, inbox, kept_files, live_path, query,
-                      run)
+from .helpers import (
+    assert_same_tables,
+    copy_home,
+    file_sha,
+    folder_state,
+    grow,
+    inbox,
+    kept_files,
+    live_path,
+    query,
+    run,
+)
 
 # A refresh in a child process, as ``fiscal refresh`` or a scheduler would run it. Its progress callback can
 # kill the process (SIGKILL: no cleanup of any kind) or hold it at a step, when a message starts with a marker.

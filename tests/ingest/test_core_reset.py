@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from tests.district import District
+
 from .helpers import copy_home, put_core, run
 
 

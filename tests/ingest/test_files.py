@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.district import District
+
 from .helpers import (
     BANK_HEADER,
     COLLECTOR,

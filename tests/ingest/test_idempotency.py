@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from tests.district import District
+
 from .helpers import (
     TAX_HEADER,
     assert_same_tables,

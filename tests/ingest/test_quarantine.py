@@ -13,9 +13,8 @@ import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from .helpers import live_path
-
 from tests.district import District
+
 from .helpers import (
     BANK_HEADER,
     TAX_HEADER,
@@ -26,6 +25,7 @@ from .helpers import (
     drop,
     file_record,
     inbox,
+    live_path,
     quarantined,
     query,
     run,

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from fiscal_core.domain.tz import TZ
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.actors import Actor, Role
 from fiscal_core.domain.errors import ControlViolation, PermissionDenied, StateError, ValidationError
+from fiscal_core.domain.tz import TZ
 from fiscal_core.service_layer.core import Core
 from tests.support import ADMIN, BUSINESS, DIV, TREASURY, World, clerk, dept, leader
 

@@ -1,6 +1,7 @@
 """The warehouse side on a real dbt build of a small simulated district: the monitoring marts as documented,
 real-time warnings reaching fct_warning once the core's mon_warning is extracted, scheduled hits brought into
-the core's disposal workflow once, and ``fiscal monitor score`` on the district."""
+the core's disposal workflow once, and the rules scored against the district's planted cases
+(``benchmarks.scoring``)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,23 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import create_engine, text
 
-from fiscal_core.adapters import tables as t
+from benchmarks.scoring import render_markdown, score
 from fiscal_app.cli import main
+from fiscal_core.adapters import tables as t
+from fiscal_core.adapters.db import Database
 from ingest.pipeline import run_dbt
-from tests.dbt.test_subsystem_marts import District, assert_marts_match_their_docs, built_district
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> District:
-    return built_district(tmp_path_factory)
+from tests.dbt.test_subsystem_marts import assert_marts_match_their_docs
+from tests.district import Built
 
 
 @pytest.fixture
-def home(district: District, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(built_district: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the district's FISCAL_HOME (core, planted cases, warehouse) to change at will."""
     dst = tmp_path / "home"
     dst.mkdir()
     for name in ("core.sqlite3", "warehouse.duckdb"):
-        shutil.copy2(district.home / name, dst / name)
-    shutil.copytree(district.home / "simulation", dst / "simulation")
+        shutil.copy2(built_district.home / name, dst / name)
+    shutil.copytree(built_district.home / "simulation", dst / "simulation")
     monkeypatch.setenv("FISCAL_HOME", str(dst))
     monkeypatch.delenv("FISCAL_CORE_URL", raising=False)
     return dst
@@ -66,7 +65,7 @@ def load_raw_mon_warning(home: Path) -> None:
 def _rebuild_monitoring(home: Path) -> None:
     _n, failures = run_dbt(["build", "--select", "path:models/intermediate/monitoring",
                             "path:models/marts/monitoring", "path:tests/monitoring"],
-                           home / "warehouse.duckdb", quiet=True, target_dir=home / ".dbt")
+                           home / "warehouse.duckdb", quiet=True, artefacts=home / ".dbt")
     assert not failures, failures
 
 
@@ -75,7 +74,8 @@ def _wh(home: Path, sql: str) -> list[Any]:
         return con.execute(sql).fetchall()
 
 
-def test_the_monitoring_marts_exist_as_documented(district: District) -> None:
+def test_the_monitoring_marts_exist_as_documented(built_district: Built) -> None:
+    district = built_district
     docs = assert_marts_match_their_docs(district, "monitoring")
     assert sorted(docs) == ["dim_monitor_rule", "fct_warning"]
     assert district.query("select count(distinct rule_code) from marts.dim_monitor_rule")[0][0] == 20
@@ -111,11 +111,13 @@ def test_scheduled_hits_enter_the_disposal_workflow_once(home: Path, capsys: pyt
     assert "新登记到核心处置流程 0 条" in capsys.readouterr().out
 
 
-def test_score_on_the_small_district(home: Path, tmp_path: Path) -> None:
-    out = tmp_path / "score"
-    assert main(["monitor", "score", "--out", str(out)]) == 0
-    res = json.loads((out / "monitoring_score.json").read_text(encoding="utf-8"))["runs"][0]["score"]
-    assert "| §4.2 |" in (out / "monitoring_score.md").read_text(encoding="utf-8")
+def test_score_on_the_small_district(home: Path) -> None:
+    db = Database(f"sqlite:///{home / 'core.sqlite3'}")
+    try:
+        res = score(home / "simulation" / "ground_truth.csv", db, home / "warehouse.duckdb")
+    finally:
+        db.dispose()
+    assert "| §4.2 |" in render_markdown({"runs": [{"label": "t", "command": "score", "score": res}]})
     cases = {c["case_id"]: c for c in _truth(home)}
     due_payment_cases = [c for c in cases.values() if json.loads(c["objects"]).get("pay_app_ids")]
     assert due_payment_cases, "some planted payments happened by the as-of date"

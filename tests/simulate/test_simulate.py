@@ -11,35 +11,36 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from fiscal_app.settings import Settings
-from fiscal_core.service_layer.core import Core
 from demo_district import SimConfig, simulate
 from demo_district.profile import core_checksum
+from fiscal_app.settings import Settings
+from fiscal_core.service_layer.core import Core
+from tests.district import AS_OF, District
 
 
 def _run(home: Path, **kw) -> tuple:  # type: ignore[no-untyped-def]
-    settings = Settings(home=home, core_url=f"sqlite:///{home / 'core.sqlite3'}")
-    res = simulate(settings, SimConfig(scale=0.01, seed=kw.pop("seed", 7), **kw), log=lambda m: None)
+    settings = Settings.for_home(home)
+    res = simulate(settings.core_url, home, SimConfig(scale=0.01, seed=kw.pop("seed", 7), **kw), log=lambda m: None)
     return res, settings
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory):  # type: ignore[no-untyped-def]
+def two_years(tmp_path_factory):  # type: ignore[no-untyped-def]
     home = tmp_path_factory.mktemp("district")
     res, settings = _run(home, years=2, as_of=date(2025, 12, 31))
-    core = Core.open(settings, migrate_schema=False)
+    core = Core.open(settings.core_url, migrate_schema=False)
     yield res, settings, core
     core.close()
 
 
-def test_the_run_leaves_a_verified_journal_and_holding_identities(district) -> None:  # type: ignore[no-untyped-def]
-    res, _, core = district
+def test_the_run_leaves_a_verified_journal_and_holding_identities(two_years) -> None:  # type: ignore[no-untyped-def]
+    res, _, core = two_years
     assert res.journal_ok and res.ledger_violations == 0
     assert core.verify_journal().ok and core.check_ledger() == []
 
 
-def test_size_is_that_of_a_hundredth_of_the_district(district) -> None:  # type: ignore[no-untyped-def]
-    p = district[0].profile
+def test_size_is_that_of_a_hundredth_of_the_district(two_years) -> None:  # type: ignore[no-untyped-def]
+    p = two_years[0].profile
     assert 5 <= p["agencies"] <= 30 and p["departments"] >= 3
     assert 50 <= p["working_staff"] <= 120                       # ≈ 7,500 × 0.01
     for year in (2024, 2025):
@@ -49,8 +50,8 @@ def test_size_is_that_of_a_hundredth_of_the_district(district) -> None:  # type:
         assert 0.8 < paid / budget <= 1.0, year                   # most of the budget is spent, never more
 
 
-def test_seasonality_of_spending_and_revenue(district) -> None:  # type: ignore[no-untyped-def]
-    p = district[0].profile
+def test_seasonality_of_spending_and_revenue(two_years) -> None:  # type: ignore[no-untyped-def]
+    p = two_years[0].profile
     months = p["monthly_paid"]
     assert len(months) == 12
     average = sum(months.values()) / 12
@@ -61,16 +62,16 @@ def test_seasonality_of_spending_and_revenue(district) -> None:  # type: ignore[
     assert min(cit[1], cit[4], cit[5], cit[7], cit[10]) > 2 * max(cit[2], cit[3], cit[6], cit[8])
 
 
-def test_ten_years_of_monthly_revenue_for_forecasting(district) -> None:  # type: ignore[no-untyped-def]
-    core = district[2]
+def test_ten_years_of_monthly_revenue_for_forecasting(two_years) -> None:  # type: ignore[no-untyped-def]
+    core = two_years[2]
     with core.db.read() as conn:
         years = [int(r[0]) for r in conn.execute(text(
             "SELECT DISTINCT CAST(strftime('%Y', tre_date) AS INTEGER) FROM inc_treasury_income ORDER BY 1"))]
     assert years[0] <= 2016 and years[-1] == 2025 and len(years) >= 10
 
 
-def test_every_payment_traces_back_to_a_library_project(district) -> None:  # type: ignore[no-untyped-def]
-    core = district[2]
+def test_every_payment_traces_back_to_a_library_project(two_years) -> None:  # type: ignore[no-untyped-def]
+    core = two_years[2]
     with core.db.read() as conn:
         app = conn.execute(text("SELECT pay_app_id FROM pay_voucher WHERE status = 'cleared' "
                                 "ORDER BY pay_app_no LIMIT 1")).scalar_one()
@@ -82,8 +83,8 @@ def test_every_payment_traces_back_to_a_library_project(district) -> None:  # ty
     assert orphans == 0
 
 
-def test_ground_truth_and_exchange_files(district) -> None:  # type: ignore[no-untyped-def]
-    res, settings, _ = district
+def test_ground_truth_and_exchange_files(two_years) -> None:  # type: ignore[no-untyped-def]
+    res, settings, _ = two_years
     with open(settings.home / "simulation" / "ground_truth.csv", encoding="utf-8") as fh:
         cases = list(csv.DictReader(fh))
     assert len(cases) == res.ground_truth_cases > 0
@@ -103,15 +104,17 @@ def test_ground_truth_and_exchange_files(district) -> None:  # type: ignore[no-u
     assert rows[0][:2] == ("姓名", "身份证号") and len(rows) > 50
 
 
-def test_same_seed_same_district(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_same_seed_same_district(district: District, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The shared test district (seed 7) simulated again is the same byte for byte; seed 8 is another."""
     sums = []
-    for run in ("a", "b"):
-        _, settings = _run(tmp_path / run, years=1, as_of=date(2025, 3, 31))
-        core = Core.open(settings, migrate_schema=False)
+    for home in (district.final, tmp_path / "a"):
+        if not home.exists():
+            _run(home, years=1, as_of=AS_OF)
+        core = Core.open(Settings.for_home(home).core_url, migrate_schema=False)
         sums.append(core_checksum(core))
         core.close()
     assert sums[0] == sums[1]
-    _, settings = _run(tmp_path / "c", years=1, as_of=date(2025, 3, 31), seed=8)
-    core = Core.open(settings, migrate_schema=False)
+    _, settings = _run(tmp_path / "c", years=1, as_of=AS_OF, seed=8)
+    core = Core.open(settings.core_url, migrate_schema=False)
     assert core_checksum(core) != sums[0]
     core.close()

@@ -62,7 +62,8 @@ def _fiscal_dbt_assets(manifest: Path, version: int) -> dg.AssetsDefinition:
         started = time.time()
         # dbt runs as a subprocess that inherits this environment when it starts (inside .cli())
         with _env(inv.env):
-            invocation = dbt.cli(list(inv.args), context=context, target_path=inv.target_path)
+            # the op context: dagster-dbt reads `.op` of it, deprecated on the asset context
+            invocation = dbt.cli(list(inv.args), context=context.op_execution_context, target_path=inv.target_path)
         try:
             yield from invocation.stream()
         except KeyError as e:

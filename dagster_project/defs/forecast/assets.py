@@ -14,7 +14,9 @@ from ..warehouse.keys import BUILD, core_key
 from ..warehouse.resource import FiscalWarehouse
 from .keys import FORECAST, FORECAST_GROUP
 
-MARTS = ("fct_revenue_monthly", "fct_budget_execution_monthly", "fct_treasury_cash_daily", "fct_indicator_balance",
+# fct_reconciliation too: its blocking check (reconciles_with_core) must pass before forecasts are computed, the
+# order of the refresh pipeline
+MARTS = ("fct_reconciliation", "fct_revenue_monthly", "fct_budget_execution_monthly", "fct_treasury_cash_daily", "fct_indicator_balance",
          "fct_payment", "dim_agency")
 RAW = ("pay_voucher", "pay_detail", "gp_contract", "gp_plan", "inc_treasury_income")
 INTERVAL_TABLES = {"revenue_monthly": "mean", "revenue_year_end": "forecast_mean",

@@ -8,8 +8,8 @@ queued or running, since the next one would only fail on the refresh lock.
 
 import dagster as dg
 
-from ingest.inbox import inbox_state
 from fiscal_app.settings import Settings
+from ingest.inbox import inbox_state
 
 from .job import REFRESH_JOB
 
