@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: demo test lint bench setup postgres chromium
+.PHONY: demo test test-fast lint bench setup postgres chromium
 
 # uv (from PyPI) builds .venv from the lock file; `python3 -m uv` works wherever pip put it
 .venv/bin/fiscal: pyproject.toml uv.lock
@@ -31,8 +31,13 @@ chromium:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; fi; \
 	fi
 
+# everything, on real SQLite, PostgreSQL, DuckDB, dbt, Dagster and Chromium (what .ci/run calls)
 test: setup postgres chromium
 	$(PY) -m pytest
+
+# the inner loop: unit and integration tests on SQLite, and everything else that builds no district
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not postgres" -p no:cacheprovider
 
 lint: setup
 	.venv/bin/ruff check .

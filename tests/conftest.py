@@ -17,6 +17,19 @@ from fiscal_core.service_layer.core import Core, init_schema
 from .district import Built, District, build_district, simulate_district
 from .support import World
 
+# Tiers: `make test-fast` runs what is neither slow nor PostgreSQL (unit and integration on SQLite, in minutes);
+# `make test` runs everything. Slow: whatever builds or uses the shared district (a simulation, dbt, Dagster, a
+# browser, a server, a demo), marked here by the fixtures and folders it uses rather than test by test.
+SLOW_FIXTURES = {"district", "built_district"}
+SLOW_FOLDERS = {"e2e", "dagster_project", "dashboards", "dbt", "forecast_apps", "simulate"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or folder in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[TempPostgres]:
