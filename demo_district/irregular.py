@@ -6,18 +6,23 @@ with the objects involved, so that the monitoring rules can be scored for precis
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 
+from .actors import BUDGET
 from .calendar import month_workdays
+from .payments import LARGE, enqueue, payment
 from .people import card_no, name
+from .state import Ind, Pending
 
 if TYPE_CHECKING:
-    from .engine import Ind, Simulation
+    from .engine import Simulation
 
 KEYWORDS_SANGONG = ("接待客人用餐", "宴请来访人员", "车辆维修保养", "公务车辆加油", "支付招待费用")
 SPLIT_LIMIT = 300_000_00   # 分散采购限额标准 (货物/服务) of gp_threshold.csv, in fen
@@ -35,17 +40,32 @@ def _projects(sim: Simulation, *, min_amount: int = 0, kinds: tuple[str, ...] = 
 
 
 def _pay(sim: Simulation, ind: Ind, amount: int, day: date, case: str, **kw: object) -> None:
-    from .engine import Pending
-
     def go() -> None:
-        sim.enqueue(day, Pending(sim.payment(ind, amount, day, **kw), amount >= 500_000_00, case))
+        enqueue(sim, day, Pending(payment(sim, ind, amount, day, **kw), amount >= LARGE, case))
         ind.spent += amount
     sim.later[day].append(go)
 
 
-def plant_year(sim: Simulation, year: int) -> None:
-    from .engine import BUDGET  # engine imports this module; import its names at run time
+def plant(sim: Simulation, kind: str, rule: int, objects: dict[str, Any], amount: int, note: str) -> str:
+    """A case into the ground truth; its payment applications are added as they are filed."""
+    sim.case_no += 1
+    case = f"C{sim.case_no:05d}"
+    sim.truth.append({"case_id": case, "kind": kind, "rule_no": rule, "year": sim.clock.now.year,
+                      "amount": amount, "objects": objects, "note": note})
+    return case
 
+
+def write_truth(sim: Simulation) -> None:
+    with open(sim.truth_path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "kind", "rule_no", "year", "amount", "objects", "note"])
+        for t in sim.truth:
+            w.writerow([t["case_id"], t["kind"], t["rule_no"], t["year"], t["amount"],
+                        json.dumps(t["objects"], ensure_ascii=False, sort_keys=True), t["note"]])
+
+
+def plant_year(sim: Simulation, year: int) -> None:
+    """The year's cases, laid out when its budget is approved."""
     rng = sim.rng
     pool = _projects(sim, min_amount=800_000_00)
     rng.shuffle(pool)
@@ -63,9 +83,9 @@ def plant_year(sim: Simulation, year: int) -> None:
         supplier, acct = sim.company("30201", f"split{ind.bgt_id}")
         parts = [rng.randint(90_000, 140_000) * 100 for _ in range(rng.randint(3, 4))]
         parts[-1] += max(0, SPLIT_LIMIT - sum(parts))      # together at or above the limit, as the note says
-        case = sim.plant("split_procurement", 12, {"agency_code": ind.agency, "payee": supplier,
-                                                   "quarter": f"{year}Q{q}"}, sum(parts),
-                         "同一供应商一个季度内多笔，均低于分散采购限额，合计超过")
+        case = plant(sim, "split_procurement", 12, {"agency_code": ind.agency, "payee": supplier,
+                                                    "quarter": f"{year}Q{q}"}, sum(parts),
+                     "同一供应商一个季度内多笔，均低于分散采购限额，合计超过")
         for k, part in enumerate(parts):
             _pay(sim, ind, part, _day(sim, year, (q - 1) * 3 + 1 + k % 3), case, payee_acct_name=supplier,
                  payee_acct_no=acct, use_des=f"采购办公设备及耗材（第{k + 1}批）")
@@ -75,9 +95,9 @@ def plant_year(sim: Simulation, year: int) -> None:
         if ind is None:
             break
         ind.slow = True                                    # the schedule spends only 30 % of it
-        case = sim.plant("year_end_rush", 10, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code,
-                                               "agency_code": ind.agency}, int(ind.amount * 0.55),
-                         "11-12月支付超过项目年度指标的50%")
+        case = plant(sim, "year_end_rush", 10, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code,
+                                                "agency_code": ind.agency}, int(ind.amount * 0.55),
+                     "11-12月支付超过项目年度指标的50%")
         for month, share in ((11, 0.25), (12, 0.3)):
             _pay(sim, ind, int(ind.amount * share) // 100 * 100, _day(sim, year, month), case,
                  use_des=f"支付{ind.name}年度款项")
@@ -106,14 +126,14 @@ def plant_year(sim: Simulation, year: int) -> None:
             objects: dict[str, object] = {"agency_code": ind.agency}
             if kind == "own_account":
                 objects["payee_acct_no"] = kw["payee_acct_no"]
-            case = sim.plant(kind, rule, objects, amt, note)
+            case = plant(sim, kind, rule, objects, amt, note)
             _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, **kw)
     # 5 工会经费支付给个人
     unions = [i for i in sim.inds.values() if i.kind == "public" and i.dep == "30228" and i.amount >= 30_000_00]
     rng.shuffle(unions)
     for ind in unions[: sim.n(6)]:
         amt = min(rng.randint(12_000, 50_000) * 100, ind.amount // 3 // 100 * 100)
-        case = sim.plant("union_person", 5, {"agency_code": ind.agency}, amt, "工会经费大额支付给个人")
+        case = plant(sim, "union_person", 5, {"agency_code": ind.agency}, amt, "工会经费大额支付给个人")
         _pay(sim, ind, amt, _day(sim, year, rng.randint(3, 11)), case, payee_acct_name=name(rng),
              payee_acct_no=card_no(rng), fund_traobj_type_code="3", use_des="工会活动经费")
     # 11 预算执行进度滞后: projects that spend about 30 % of their indicator by year end
@@ -122,14 +142,14 @@ def plant_year(sim: Simulation, year: int) -> None:
         if ind is None:
             break
         ind.slow = True
-        sim.plant("slow_execution", 11, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code, "agency_code": ind.agency},
-                  ind.amount, "全年执行约30%")
+        plant(sim, "slow_execution", 11, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code, "agency_code": ind.agency},
+              ind.amount, "全年执行约30%")
     # 8 三公经费超年初预算: a mid-year top-up, then spending past the 年初 budget
     sangong = [i for i in sim.inds.values() if i.kind == "sangong" and i.dep == "30217"]
     rng.shuffle(sangong)
     for sg in sangong[: sim.n(4)]:
-        case = sim.plant("sangong_overspend", 8, {"agency_code": sg.agency, "bgt_id": sg.bgt_id},
-                         sg.amount // 2, "三公经费执行超过年初预算")
+        case = plant(sim, "sangong_overspend", 8, {"agency_code": sg.agency, "bgt_id": sg.bgt_id},
+                     sg.amount // 2, "三公经费执行超过年初预算")
         day = _day(sim, year, 9)
 
         def top_up(i: Ind = sg, d: date = day) -> None:

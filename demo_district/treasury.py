@@ -1,0 +1,165 @@
+"""The treasury: revenue booked day by day (and ten years of monthly history before it), debt proceeds;
+the agent bank's receipts for yesterday's vouchers and the day's clearing, with the payments the bank
+could not make (退票, paid again) and the refunds that come back weeks later."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+from fiscal_core.domain import commands as c
+from fiscal_core.domain.errors import DomainError
+
+from . import revenue
+from .actors import BANK, TREASURY, clerk
+from .calendar import is_workday, month_workdays
+from .catalogue import DIV_CODE
+from .payments import LARGE, enqueue
+from .state import Pending
+
+if TYPE_CHECKING:
+    from .engine import Simulation
+
+
+# -- revenue ------------------------------------------------------------------------------------------------------
+def revenue_history(sim: Simulation) -> None:
+    """Monthly totals for the years before the detailed window (so forecasting has ten years)."""
+    rng = random.Random(sim.cfg.seed * 7919)
+    first = sim.first_year - sim.cfg.history_years + sim.cfg.years
+    rows: list[c.IncomeRow] = []
+    for year in range(first, sim.first_year):
+        for m in range(1, 13):
+            last = month_workdays(year, m)[-1]
+            for cat in revenue.CATEGORIES:
+                amt = revenue.month_amount(cat, year, m, sim.fiscal_scale, rng)
+                if amt:
+                    rows.append(c.IncomeRow(last, cat.code, amt, f"H{year}{m:02d}{cat.code}"))
+        for d, amt in revenue.land_auctions(year, sim.fiscal_scale, rng):
+            rows.append(c.IncomeRow(d, revenue.LAND.code, amt, f"H{d:%Y%m%d}L{amt % 997}"))
+    if rows:
+        sim.clock.set_day(date(sim.first_year - 1, 9, 2))
+        for i in range(0, len(rows), 2000):
+            sim.h(c.RecordTreasuryIncome(DIV_CODE, tuple(rows[i:i + 2000]), "history", actor=TREASURY))
+    sim.progress(f"收入历史：{first}-{sim.first_year - 1} 年按月入库 {len(rows)} 行")
+
+
+def revenue_day(sim: Simulation, d: date) -> None:
+    """The day's revenue into the treasury; its taxes also arrive as the tax bureau's feed. A month's revenue
+    is planned on its first working day (its own random stream, so spending cannot shift it)."""
+    if sim.revenue_month != (d.year, d.month):
+        sim.revenue_month = (d.year, d.month)
+        rng = random.Random(sim.cfg.seed * 104729 + d.year * 12 + d.month)
+        days = month_workdays(d.year, d.month)
+        plan: dict[date, list[tuple[str, int]]] = defaultdict(list)
+        for cat in revenue.CATEGORIES:
+            total = revenue.month_amount(cat, d.year, d.month, sim.fiscal_scale, rng)
+            for day, amt in revenue.split_over_days(total, days, cat.first_half, rng):
+                plan[day].append((cat.code, amt))
+        if d.month == 1:
+            sim.land = revenue.land_auctions(d.year, sim.fiscal_scale, random.Random(sim.cfg.seed + d.year))
+        for day, amt in sim.land:
+            if (day.year, day.month) == (d.year, d.month):
+                plan[day].append((revenue.LAND.code, amt))
+        sim.revenue_plan = plan
+    items = sim.revenue_plan.get(d, [])
+    if not items:
+        return
+    rows = tuple(c.IncomeRow(d, code, amt, f"T{d:%Y%m%d}{i:04d}") for i, (code, amt) in enumerate(items))
+    sim.h(c.RecordTreasuryIncome(DIV_CODE, rows, f"tips_{d:%Y%m%d}", actor=TREASURY))
+    sim.exchange.tax_feed(d, [(code, amt) for code, amt in items if code.startswith("101")], sim.core.codes)
+    sim.stats["revenue_rows"] += len(rows)
+
+
+def debt_proceeds(sim: Simulation, year: int, month: int) -> None:
+    """专项债券 proceeds in May and August."""
+    amt = int(sim.rng.uniform(8, 20) * 1e8 * 100 * sim.fiscal_scale) // 100 * 100
+    if amt:
+        sim.h(c.RecordTreasuryIncome(DIV_CODE, (c.IncomeRow(sim.clock.now.date(), "105", amt,
+                                                           f"D{sim.clock.now:%Y%m%d}"),),
+                                     "专项债券发行", actor=TREASURY))
+
+
+# -- the bank and clearing --------------------------------------------------------------------------------------
+def settle_bank(sim: Simulation, d: date) -> None:
+    """The bank's receipt file for vouchers sent before today, then the day's 汇总清算."""
+    waiting = [a for a in sim.pending_receipts]
+    if not waiting:
+        return
+    sim.pending_receipts = []
+    bills: list[Any] = []
+    with sim.core.db.read() as conn:
+        for i in range(0, len(waiting), 500):
+            chunk = waiting[i:i + 500]
+            marks = ", ".join(f":k{j}" for j in range(len(chunk)))
+            bills += conn.execute(text(
+                f"SELECT pay_cert_no, pay_amt, vou_date FROM pay_voucher_bill WHERE bill_type = 'pay' "
+                f"AND status = 'sent' AND pay_app_id IN ({marks})"), {f"k{j}": k for j, k in enumerate(chunk)}
+            ).all()
+    bills.sort()
+    if not bills:
+        return
+    receipts, items = [], []
+    for no, amt, _vd in bills:
+        ok = sim.rng.random() > 0.003
+        sim.serial += 1
+        receipts.append(c.BankReceipt(no, amt, d, f"ABC{d:%Y%m%d}{sim.serial:07d}", ok,
+                                      "" if ok else sim.rng.choice(("收款账户已销户", "户名账号不符"))))
+        if ok:
+            items.append(c.ClearingItem(no, amt))
+    fname = f"bank_receipt_{d:%Y%m%d}.csv"
+    sim.h(c.ConfirmBankReceipts(tuple(receipts), fname, actor=BANK))
+    sim.exchange.bank_receipts(d, receipts)
+    sim.h(c.ClearDay(f"HZ{d:%Y%m%d}", f"LQ{d:%Y%m%d}", d, tuple(items), actor=BANK))
+    sim.stats["bank_failed"] += sum(not r.ok for r in receipts)
+    failed = [r.pay_cert_no for r in receipts if not r.ok]
+    if failed:                  # 退票: the unit corrects the payee's account and applies again within days
+        reissue(sim, failed, d)
+    for r in receipts[: max(1, len(receipts) // 700)]:
+        if r.ok and sim.rng.random() < 0.5:
+            sim.later[d + timedelta(days=sim.rng.randint(10, 40))].append(
+                partial(refund, sim, r.pay_cert_no, r.xpay_amt))
+
+
+def reissue(sim: Simulation, cert_nos: list[str], d: date) -> None:
+    """退票: the failed payments filed again a few working days later, to the corrected account."""
+    cols = ("agency_code, bgt_id, pro_code, exp_func_code, gov_bgt_eco_code, dep_bgt_eco_code, fund_type_code, "
+            "pay_app_amt, payee_acct_name, payee_acct_no, payee_acct_bank_name, use_des, set_mode_code, "
+            "pay_type_code, fund_traobj_type_code, contract_no")
+    with sim.core.db.read() as conn:
+        rows: list[Any] = [conn.execute(text(
+            f"SELECT {cols} FROM pay_voucher WHERE pay_app_id = (SELECT pay_app_id FROM pay_voucher_bill "
+            "WHERE pay_cert_no = :n AND bill_type = 'pay')"), {"n": no}).one_or_none() for no in cert_nos]
+    day = d + timedelta(days=sim.rng.randint(2, 7))
+    while not is_workday(day):
+        day += timedelta(days=1)
+    for row in rows:
+        if row is None or day.year != d.year:
+            continue
+        (agency, bgt_id, pro, func, gov, dep, fund, amt, payee, acct, bank, use, setm, payt, traobj,
+         contract) = row
+        fixed = acct[:-1] + str((int(acct[-1]) + 1) % 10) if acct and acct[-1].isdigit() else acct
+        use = use if use.endswith("（退票重新支付）") else f"{use}（退票重新支付）"
+        cmd = c.SubmitPayment(agency, bgt_id, pro, func, gov, dep, fund, int(amt), payee, fixed, bank, use, day,
+                              setm, payt, traobj, contract, actor=clerk(agency))
+        enqueue(sim, day, Pending(cmd, int(amt) >= LARGE))
+        sim.stats["reissued"] += 1
+
+
+def refund(sim: Simulation, cert_no: str, amt: int) -> None:
+    """Part of a payment comes back from the payee (结算多付)."""
+    with sim.core.db.read() as conn:
+        app = conn.execute(text("SELECT pay_app_id FROM pay_voucher_bill WHERE pay_cert_no = :n AND "
+                                "bill_type = 'pay'"), {"n": cert_no}).scalar()
+    if not app:
+        return
+    part = max(1_00, int(amt * sim.rng.uniform(0.02, 0.3)) // 100 * 100)
+    try:
+        sim.h(c.RefundPayment(app, part, sim.clock.now.date(), "结算多付，收款人退回", actor=TREASURY))
+        sim.stats["refunds"] += 1
+    except DomainError:
+        sim.stats["refund_refused"] += 1
