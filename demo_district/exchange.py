@@ -11,9 +11,11 @@ producing files the ingest would reject.
 from __future__ import annotations
 
 import csv
+import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,10 +115,29 @@ class ExchangeWriter:
             for row in conn.execute(sql, {"d": as_of}):
                 ws.append(_row(spec, {f: _cell(x) for f, x in zip(fields, row, strict=True)}))
         path = self.inbox / file_name(spec, as_of, "xlsx")
-        wb.save(path)
+        _save_reproducibly(wb, path, datetime.combine(as_of, datetime.min.time()))
         return path
 
 
 def _cell(x: Any) -> Any:
     return x.isoformat() if isinstance(x, date) else x
 
+
+def _save_reproducibly(wb: Any, path: Path, stamp: datetime) -> None:
+    """Save an XLSX whose bytes depend on its content only: openpyxl stamps the document properties and every
+    zip entry with the wall clock, so the same roster would be a new file (a new SHA-256) on each run."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    buf = io.BytesIO()
+    wb.properties.created = stamp
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        writer = ExcelWriter(wb, archive)
+        wb.properties.modified = stamp       # ExcelWriter writes the properties as they are now
+        writer.save()
+    fixed = stamp.timetuple()[:6]
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=fixed)     # type: ignore[arg-type]
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, src.read(info.filename))

@@ -104,16 +104,26 @@ def test_ground_truth_and_exchange_files(two_years) -> None:  # type: ignore[no-
     assert rows[0][:2] == ("姓名", "身份证号") and len(rows) > 50
 
 
+def _files(home: Path) -> dict[str, bytes]:
+    """The files a simulation hands to others: the exchange inbox and the ground truth."""
+    return {str(p.relative_to(home)): p.read_bytes()
+            for folder in (home / "exchange" / "inbox", home / "simulation") for p in sorted(folder.iterdir())}
+
+
 def test_same_seed_same_district(district: District, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The shared test district (seed 7) simulated again is the same byte for byte; seed 8 is another."""
-    sums = []
+    """The shared test district (seed 7) simulated again is the same byte for byte, core and files (the
+    XLSX roster included); seed 8 is another."""
+    sums, files = [], []
     for home in (district.final, tmp_path / "a"):
         if not home.exists():
             _run(home, years=1, as_of=AS_OF)
         core = Core.open(Settings.for_home(home).core_url, migrate_schema=False)
         sums.append(core_checksum(core))
         core.close()
+        files.append(_files(home))
     assert sums[0] == sums[1]
+    assert files[0].keys() == files[1].keys() and len(files[0]) > 100
+    assert [name for name in files[0] if files[0][name] != files[1][name]] == []
     _, settings = _run(tmp_path / "c", years=1, as_of=AS_OF, seed=8)
     core = Core.open(settings.core_url, migrate_schema=False)
     assert core_checksum(core) != sums[0]
