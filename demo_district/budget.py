@@ -7,14 +7,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import date
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
+from typing import TYPE_CHECKING
 
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 
-from . import irregular, payments, revenue
+from . import irregular, payments, reads, revenue
 from .actors import BUDGET, BUSINESS, TREASURY, clerk, dept_actor, leader
 from .calendar import month_workdays
 from .catalogue import COMMON, DIV_CODE, PROJECTS, ProjectKind
@@ -144,11 +142,8 @@ def generate_basic(sim: Simulation, year: int) -> None:
 def control_numbers(sim: Simulation, year: int) -> None:
     """一下 on 5 December: each department's control number, its 一上 total rounded up to 万元."""
     sim.clock.set_day(date(year - 1, 12, 5))
-    with sim.core.db.read() as conn:
-        totals: dict[str, Any] = dict(conn.execute(text(
-            "SELECT dept_code, SUM(apply_up) FROM bgt_pm_annual WHERE fiscal_year = :y GROUP BY dept_code"),
-            {"y": year}).all())
-    controls = {d: int(math.ceil(int(v) * 1.0 / 1_000_000) * 1_000_000) for d, v in totals.items()}
+    totals = reads.dept_totals(sim.core, year, (a.code for a in sim.agencies.values() if a.is_dept))
+    controls = {d: int(math.ceil(v * 1.0 / 1_000_000) * 1_000_000) for d, v in totals.items()}
     sim.h(c.IssueControlNumbers(DIV_CODE, year, controls, actor=BUDGET))
     sim.controls[year] = controls
     sim.progress(f"{year}年预算 一下：{len(controls)} 个部门控制数 {sum(controls.values()) / 1e10:,.2f} 亿元")
@@ -164,27 +159,19 @@ def approve_year(sim: Simulation, year: int) -> None:
     """批复 on 5 January: every department's budget approved, the year's indicators taken up for spending,
     the year's planted cases laid out, and January's spending scheduled."""
     # the clock only moves forward: setting a later day here would stamp the days between with it
-    with sim.core.db.read() as conn:
-        lines = conn.execute(text(
-            "SELECT dept_code, bgt_pman_id FROM bgt_pm_annual WHERE fiscal_year = :y AND status = 'draft' "
-            "ORDER BY dept_code, bgt_pman_id"), {"y": year}).all()
     by_dept: dict[str, list[str]] = defaultdict(list)
-    for dept, line in lines:
-        by_dept[str(dept)].append(str(line))
+    for dept, line in reads.draft_lines(sim.core, year):
+        by_dept[dept].append(line)
     made: dict[str, str] = {}
     for i, (_dept, ids) in enumerate(sorted(by_dept.items())):
         made |= sim.h(c.ApproveBudget(tuple(ids), f"吴财预〔{year}〕{i + 1}号", date(year, 1, 5),
                                       f"关于批复{year}年部门预算的通知", actor=BUDGET))
     sim.inds = {}
-    with sim.core.db.read() as conn:
-        # what can still be spent: for 上年结转 indicators part is already in flight or reserved
-        rows = conn.execute(text(
-            "SELECT bgt_id, pro_code, agency_code, exp_func_code, dep_bgt_eco_code, gov_bgt_eco_code, "
-            "fund_type_code, amount - dis_amt - frozen_amt - plan_amt - gp_amt - inflight_amt - paid_amt, "
-            "pro_cat_code FROM ba_bgt_info WHERE fiscal_year = :y AND bgt_exe_flag ORDER BY bgt_id"),
-            {"y": year}).all()
+    # what can still be spent: for 上年结转 indicators part is already in flight or reserved
+    rows = reads.spendable_indicators(sim.core, year)
     for r in rows:
-        track(sim, *tuple(r))  # type: ignore[arg-type]
+        track(sim, r["bgt_id"], r["pro_code"], r["agency_code"], r["exp_func_code"], r["dep_bgt_eco_code"],
+              r["gov_bgt_eco_code"], r["fund_type_code"], r["canuse_amt"], r["pro_cat_code"])
     sim.stats[f"indicators_{year}"] = len(rows)
     total = sum(i.amount for i in sim.inds.values())
     sim.progress(f"{year}年预算 二下：批复指标 {len(rows)} 条，合计 {total / 1e10:,.2f} 亿元")
@@ -319,12 +306,9 @@ def upper_transfer(sim: Simulation, year: int, month: int) -> None:
 def top_up_wages(sim: Simulation, year: int, agencies: list[str], months: int, day: date) -> None:
     """追加 of 人员类 wages: what the personnel database now implies beyond the approved budget, for
     the months left (the 追加 tops up the existing wage indicator)."""
-    from fiscal_core.service_layer.budget_prep import basic_budget_gap
-
     for code in agencies:
-        gap = sim.core.query(basic_budget_gap, code, year, day).get("301", 0)
-        wage = sim.core.query(lambda uow, a=code: (
-            uow.indicators.wage_indicator(uow.projects.generated_for(a, "1", year).pro_code, year)))
+        gap = reads.wage_gap(sim.core, code, year, day)
+        wage = reads.wage_indicator(sim.core, code, year)
         if gap <= 0 or wage is None:
             continue
         amt = max(gap * months // 12, gap // 12) // 100 * 100 + 100_000_00

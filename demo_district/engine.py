@@ -16,7 +16,9 @@ command helpers); the business lives in the rooms:
 - ``treasury``: revenue, debt proceeds, the bank's receipts, clearing, 退票 and refunds;
 - ``performance``: performance targets, mid-year monitoring, the December self-evaluation;
 - ``yearend``: 年终结账;
-- ``irregular``: the planted cases and their ground truth.
+- ``irregular``: the planted cases and their ground truth;
+- ``exchange``: the files other subsystems send (tax feed, bank receipts, HR roster), written to the specs;
+- ``reads``: everything read back from the core (writes only ever go through ``Core.handle``).
 
 Determinism: the same seed gives the same district byte for byte, because every room draws from the one
 ``rng`` in the order the calendar calls them. Moving a draw changes the district.
@@ -37,7 +39,7 @@ from fiscal_core.domain import commands as c
 from fiscal_core.domain.tz import TZ
 from fiscal_core.service_layer.core import Core
 
-from . import budget, irregular, payments, performance, structure, treasury, yearend
+from . import budget, irregular, payments, performance, reads, structure, treasury, yearend
 from .actors import TREASURY
 from .calendar import is_workday, month_workdays
 from .catalogue import COMPANY_PLACES, COMPANY_TRADES, COMPANY_WORDS, DIV_CODE
@@ -148,7 +150,7 @@ class Simulation:
             self.day(d)
             d += timedelta(days=1)
         irregular.write_truth(self)
-        self.exchange.roster(self.core, self.cfg.as_of)
+        self.exchange.roster(reads.roster(self.core, self.cfg.as_of), self.cfg.as_of)
         refused = {k: v for k, v in sorted(self.stats.items()) if "refused" in k and v}
         if refused:
             self.progress("被控制规则拒绝 · refused by the controls: " + "，".join(f"{k} {v}" for k, v in refused.items()))

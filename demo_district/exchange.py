@@ -14,20 +14,17 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
 
 from fiscal_core.domain.codes import CodeSets
 from ingest.exchange import FeedSpec, load_specs
 
 if TYPE_CHECKING:
     from fiscal_core.domain.commands import BankReceipt
-    from fiscal_core.service_layer.core import Core
 
 # what each sender's system produces: the spec says what is allowed, not what a sender happens to use
 SENDER_ENCODING = {"tax_revenue": "gbk",           # the tax bureau's export, as such exports are
@@ -96,24 +93,17 @@ class ExchangeWriter:
              "agent_business_no": r.agent_business_no, "status": "SUCCESS" if r.ok else "FAILED", "reason": r.reason}
             for r in receipts])
 
-    def roster(self, core: Core, as_of: date) -> Path:
-        """The HR system's roster export as of a date (personal data: it is the HR system's own file)."""
+    def roster(self, people: Iterable[Mapping[str, Any]], as_of: date) -> Path:
+        """The HR system's roster export as of a date (personal data: it is the HR system's own file); ``people``
+        by the spec's field names."""
         from openpyxl import Workbook
 
         spec = self.specs["hr_roster"]
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(spec.sheet or "Sheet1")
         ws.append(spec.headers)
-        sql = text(
-            "SELECT i.per_name, i.iden_no, h.agency_code, h.per_ide_code, h.per_sta_code, h.staf_type_code, "
-            "h.gr_code, h.step_code, h.eff_date FROM bas_person_info i JOIN bas_person_hist h ON h.per_id = i.per_id "
-            "WHERE h.eff_date = (SELECT MAX(h2.eff_date) FROM bas_person_hist h2 WHERE h2.per_id = h.per_id "
-            "AND h2.eff_date <= :d) ORDER BY h.agency_code, i.per_name")
-        fields = ("per_name", "iden_hash", "agency_code", "per_ide_code", "per_sta_code", "staf_type_code",
-                  "gr_code", "step_code", "eff_date")
-        with core.db.read() as conn:
-            for row in conn.execute(sql, {"d": as_of}):
-                ws.append(_row(spec, {f: _cell(x) for f, x in zip(fields, row, strict=True)}))
+        for person in people:
+            ws.append(_row(spec, {f: _cell(x) for f, x in person.items()}))
         path = self.inbox / file_name(spec, as_of, "xlsx")
         _save_reproducibly(wb, path, datetime.combine(as_of, datetime.min.time()))
         return path

@@ -11,12 +11,10 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 
-from . import budget
+from . import budget, reads
 from .actors import TREASURY, clerk, leader
 from .calendar import month_workdays, next_workday
 from .catalogue import BANKS, COMPANY_WORDS
@@ -165,7 +163,7 @@ def submit_and_review(sim: Simulation, d: date, pending: list[Pending]) -> None:
 def resubmit(sim: Simulation, app_id: str) -> None:
     """A returned application, completed and filed again, approved and sent the same day."""
     try:
-        who = sim.core.trace_payment(app_id)["payment"]["agency_code"]  # type: ignore[index]
+        who = reads.payment(sim.core, app_id)["agency_code"]
         sim.h(c.ResubmitPayment(app_id, actor=clerk(who)))
         sim.h(c.ReviewPayment(app_id, "approve", "同意", actor=leader(who)))
         res = sim.h(c.IssueVouchers((app_id,), sim.clock.now.date(), actor=TREASURY))
@@ -179,25 +177,25 @@ def payroll(sim: Simulation, year: int, month: int, day: date) -> None:
     """工资统发 for every agency; where the personnel database outgrew the wage budget, 追加 first."""
     cmds = [c.RunPayroll(a.code, year, month, day, actor=clerk(a.code)) for a in sim.agencies.values()]
     res = sim.batch(cmds, chunk=50)
+    agency_of = {r.pay_app_id: cmd.agency_code for cmd, r in zip(cmds, res, strict=True)
+                 if not isinstance(r, DomainError)}
     short = [cmd for cmd, r in zip(cmds, res, strict=True)
              if isinstance(r, DomainError) and r.rule in ("insufficient_balance", "indicator_frozen")]
     if short:                       # the personnel database outgrew the budget: 追加, then pay
         budget.top_up_wages(sim, year, [cmd.agency_code for cmd in short], 13 - month, day)
         retry = sim.batch(short, chunk=50)
+        agency_of |= {r.pay_app_id: cmd.agency_code for cmd, r in zip(short, retry, strict=True)
+                      if not isinstance(r, DomainError)}
         res = [r for r in res if not isinstance(r, DomainError)] + retry
-    ok = [r for r in res if not isinstance(r, DomainError)]
+    ok = [r for r in res if not isinstance(r, DomainError)]     # in the order the applications were made
     for r in res:
         if isinstance(r, DomainError):
             sim.stats[f"payroll_refused:{r.rule}"] += 1
-    with sim.core.db.read() as conn:
-        agency_of: dict[str, str] = dict(conn.execute(text(
-            "SELECT pay_app_id, agency_code FROM pay_voucher WHERE status = 'submitted' AND create_date = :d "
-            "AND use_des LIKE '%工资统发%'"), {"d": day}).all())
-    sim.batch([c.ReviewPayments((r.pay_app_id,), "同意", actor=leader(agency_of[r.pay_app_id]))
-               for r in ok if r.pay_app_id in agency_of])
-    with sim.core.db.read() as conn:
-        big = tuple(row[0] for row in conn.execute(text(
-            "SELECT pay_app_id FROM pay_voucher WHERE status = 'fin_review' AND create_date = :d"), {"d": day}))
+    # the unit leader approves the payrolls filed (a control may have returned one at once); those above the
+    # threshold then wait for the treasury, in the order they were made
+    filed = [r.pay_app_id for r in ok if r.status == "submitted"]
+    sim.batch([c.ReviewPayments((app,), "同意", actor=leader(agency_of[app])) for app in filed])
+    big = tuple(app for app, status in reads.payment_statuses(sim.core, filed).items() if status == "fin_review")
     if big:
         sim.h(c.ReviewPayments(big, "同意", actor=TREASURY))
     if ok:

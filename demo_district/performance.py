@@ -9,6 +9,7 @@ from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 from fiscal_core.domain.projects import PerfIndicator
 
+from . import reads
 from .actors import clerk
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def perf_monitoring(sim: Simulation, year: int, d: date) -> None:
     cmds = []
     for pro, info in sim.projects.items():
         if info["kind"].cat.startswith("3") and year in info["plans"] and not info.get("ended"):
-            ids = sim.core.query(lambda uow, p=pro: uow.projects.perf_indicator_ids(p))
+            ids = reads.perf_indicator_ids(sim.core, pro)
             cmds.append(c.RecordPerfMonitoring(pro, year, d, {k: sim.rng.randint(30, 70) for k in ids},
                                                actor=clerk(info["agency"])))
     res = sim.batch(cmds, chunk=100)
@@ -39,7 +40,7 @@ def self_evaluation(sim: Simulation, year: int) -> None:
     cmds = []
     for pro, info in sim.projects.items():
         if info["kind"].cat.startswith("3") and year in info["plans"] and not info.get("ended"):
-            ids = sim.core.query(lambda uow, p=pro: uow.projects.perf_indicator_ids(p))
+            ids = reads.perf_indicator_ids(sim.core, pro)
             cmds.append(c.SelfEvaluate(pro, year, {k: sim.rng.randint(70, 100) for k in ids},
                                        actor=clerk(info["agency"])))
     res = sim.batch(cmds, chunk=100)

@@ -14,16 +14,16 @@ WAN = 10_000_00  # fen in 万元
 
 
 def profile(core: Core) -> dict[str, Any]:
-    q: dict[str, str] = {
-        "departments": "SELECT COUNT(*) FROM bas_agency_info WHERE parent_code IS NULL",
-        "agencies": "SELECT COUNT(*) FROM bas_agency_info",
-        "persons": "SELECT COUNT(*) FROM bas_person_info",
-        "journal": "SELECT COUNT(*) FROM journal",
-    }
+    """What the core counts (``Core.counts``) and, until the core has a query for them, the district's shape
+    per year in SQL (see the simulator's report: ``queries.district_profile`` would replace it)."""
+    counts = core.counts()
     out: dict[str, Any] = {}
     with core.db.read() as conn:
-        for k, sql in q.items():
-            out[k] = int(conn.execute(text(sql)).scalar_one() or 0)
+        out["departments"] = int(conn.execute(text(
+            "SELECT COUNT(*) FROM bas_agency_info WHERE parent_code IS NULL")).scalar_one() or 0)
+        out["agencies"] = counts["bas_agency_info"]
+        out["persons"] = int(conn.execute(text("SELECT COUNT(*) FROM bas_person_info")).scalar_one() or 0)
+        out["journal"] = counts["journal"]
         out["projects_by_year"] = dict(conn.execute(text(
             "SELECT setup_year, COUNT(*) FROM pm_project GROUP BY setup_year ORDER BY 1")).all())
         out["indicators_by_year"] = {y: (n, int(a)) for y, n, a in conn.execute(text(

@@ -8,14 +8,12 @@ import random
 from collections import defaultdict
 from datetime import date, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
+from typing import TYPE_CHECKING
 
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 
-from . import revenue
+from . import reads, revenue
 from .actors import BANK, TREASURY, clerk
 from .calendar import is_workday, month_workdays
 from .catalogue import DIV_CODE
@@ -87,24 +85,16 @@ def debt_proceeds(sim: Simulation, year: int, month: int) -> None:
 # -- the bank and clearing --------------------------------------------------------------------------------------
 def settle_bank(sim: Simulation, d: date) -> None:
     """The bank's receipt file for vouchers sent before today, then the day's 汇总清算."""
-    waiting = [a for a in sim.pending_receipts]
+    waiting = sim.pending_receipts
     if not waiting:
         return
     sim.pending_receipts = []
-    bills: list[Any] = []
-    with sim.core.db.read() as conn:
-        for i in range(0, len(waiting), 500):
-            chunk = waiting[i:i + 500]
-            marks = ", ".join(f":k{j}" for j in range(len(chunk)))
-            bills += conn.execute(text(
-                f"SELECT pay_cert_no, pay_amt, vou_date FROM pay_voucher_bill WHERE bill_type = 'pay' "
-                f"AND status = 'sent' AND pay_app_id IN ({marks})"), {f"k{j}": k for j, k in enumerate(chunk)}
-            ).all()
-    bills.sort()
+    bills = reads.sent_vouchers(sim.core, waiting)
     if not bills:
         return
+    app_of = {no: app for no, _amt, app in bills}
     receipts, items = [], []
-    for no, amt, _vd in bills:
+    for no, amt, _app in bills:
         ok = sim.rng.random() > 0.003
         sim.serial += 1
         receipts.append(c.BankReceipt(no, amt, d, f"ABC{d:%Y%m%d}{sim.serial:07d}", ok,
@@ -116,47 +106,38 @@ def settle_bank(sim: Simulation, d: date) -> None:
     sim.exchange.bank_receipts(d, receipts)
     sim.h(c.ClearDay(f"HZ{d:%Y%m%d}", f"LQ{d:%Y%m%d}", d, tuple(items), actor=BANK))
     sim.stats["bank_failed"] += sum(not r.ok for r in receipts)
-    failed = [r.pay_cert_no for r in receipts if not r.ok]
+    failed = [app_of[r.pay_cert_no] for r in receipts if not r.ok]
     if failed:                  # 退票: the unit corrects the payee's account and applies again within days
         reissue(sim, failed, d)
     for r in receipts[: max(1, len(receipts) // 700)]:
         if r.ok and sim.rng.random() < 0.5:
             sim.later[d + timedelta(days=sim.rng.randint(10, 40))].append(
-                partial(refund, sim, r.pay_cert_no, r.xpay_amt))
+                partial(refund, sim, app_of[r.pay_cert_no], r.xpay_amt))
 
 
-def reissue(sim: Simulation, cert_nos: list[str], d: date) -> None:
+def reissue(sim: Simulation, pay_app_ids: list[str], d: date) -> None:
     """退票: the failed payments filed again a few working days later, to the corrected account."""
-    cols = ("agency_code, bgt_id, pro_code, exp_func_code, gov_bgt_eco_code, dep_bgt_eco_code, fund_type_code, "
-            "pay_app_amt, payee_acct_name, payee_acct_no, payee_acct_bank_name, use_des, set_mode_code, "
-            "pay_type_code, fund_traobj_type_code, contract_no")
-    with sim.core.db.read() as conn:
-        rows: list[Any] = [conn.execute(text(
-            f"SELECT {cols} FROM pay_voucher WHERE pay_app_id = (SELECT pay_app_id FROM pay_voucher_bill "
-            "WHERE pay_cert_no = :n AND bill_type = 'pay')"), {"n": no}).one_or_none() for no in cert_nos]
+    apps = [reads.payment(sim.core, app) for app in pay_app_ids]
     day = d + timedelta(days=sim.rng.randint(2, 7))
     while not is_workday(day):
         day += timedelta(days=1)
-    for row in rows:
-        if row is None or day.year != d.year:
-            continue
-        (agency, bgt_id, pro, func, gov, dep, fund, amt, payee, acct, bank, use, setm, payt, traobj,
-         contract) = row
+    if day.year != d.year:
+        return
+    for app in apps:
+        acct, use, amt = app["payee_acct_no"], app["use_des"], int(app["pay_app_amt"])
         fixed = acct[:-1] + str((int(acct[-1]) + 1) % 10) if acct and acct[-1].isdigit() else acct
         use = use if use.endswith("（退票重新支付）") else f"{use}（退票重新支付）"
-        cmd = c.SubmitPayment(agency, bgt_id, pro, func, gov, dep, fund, int(amt), payee, fixed, bank, use, day,
-                              setm, payt, traobj, contract, actor=clerk(agency))
-        enqueue(sim, day, Pending(cmd, int(amt) >= LARGE))
+        cmd = c.SubmitPayment(app["agency_code"], app["bgt_id"], app["pro_code"], app["exp_func_code"],
+                              app["gov_bgt_eco_code"], app["dep_bgt_eco_code"], app["fund_type_code"], amt,
+                              app["payee_acct_name"], fixed, app["payee_acct_bank_name"], use, day,
+                              app["set_mode_code"], app["pay_type_code"], app["fund_traobj_type_code"],
+                              app["contract_no"], actor=clerk(app["agency_code"]))
+        enqueue(sim, day, Pending(cmd, amt >= LARGE))
         sim.stats["reissued"] += 1
 
 
-def refund(sim: Simulation, cert_no: str, amt: int) -> None:
+def refund(sim: Simulation, app: str, amt: int) -> None:
     """Part of a payment comes back from the payee (结算多付)."""
-    with sim.core.db.read() as conn:
-        app = conn.execute(text("SELECT pay_app_id FROM pay_voucher_bill WHERE pay_cert_no = :n AND "
-                                "bill_type = 'pay'"), {"n": cert_no}).scalar()
-    if not app:
-        return
     part = max(1_00, int(amt * sim.rng.uniform(0.02, 0.3)) // 100 * 100)
     try:
         sim.h(c.RefundPayment(app, part, sim.clock.now.date(), "结算多付，收款人退回", actor=TREASURY))
