@@ -1,7 +1,7 @@
 """部门预算公开: the nine disclosure tables of one department and year as one XLSX workbook.
 
-Reads only the ``marts.disclosure_t0*`` tables, over a read-only DuckDB connection, so it can run while a
-refresh is building the next warehouse. Amounts are the marts' exact yuan (DECIMAL) written as numbers with
+Reads only the ``marts.disclosure_*`` tables (named after their 公开表 numbers), over a read-only DuckDB
+connection, so it can run while a refresh is building the next warehouse. Amounts are the marts' exact yuan (DECIMAL) written as numbers with
 two decimals; with ``unit="万元"`` each cell is rounded half-up to 0.01 万元 on its own, as published tables
 do, and the sheet says that totals may differ from the sum of their parts by the rounding.
 """
@@ -40,15 +40,15 @@ class Sheet:
 
 
 SHEETS = (
-    Sheet("公开表1", "部门收支总表", "表1 部门收支总表"),
-    Sheet("公开表1-1", "部门收入总表", "表2 部门收入总表"),
-    Sheet("公开表1-2", "部门支出总表", "表3 部门支出总表"),
-    Sheet("公开表2", "财政拨款收支总表", "表4 财政拨款收支总表"),
-    Sheet("公开表3", "一般公共预算支出表", "表5 一般公共预算支出表"),
-    Sheet("公开表3-1", "一般公共预算基本支出表", "表6 一般公共预算基本支出表"),
-    Sheet("公开表3-3", "一般公共预算“三公”经费支出表", "表7 三公经费支出表"),
-    Sheet("公开表4", "政府性基金预算支出表", "表8 政府性基金预算支出表"),
-    Sheet("公开表5", "国有资本经营预算支出表", "表9 国有资本经营预算支出表"),
+    Sheet("公开表1", "部门收支总表", "公开表1 部门收支总表"),
+    Sheet("公开表1-1", "部门收入总表", "公开表1-1 部门收入总表"),
+    Sheet("公开表1-2", "部门支出总表", "公开表1-2 部门支出总表"),
+    Sheet("公开表2", "财政拨款收支总表", "公开表2 财政拨款收支总表"),
+    Sheet("公开表3", "一般公共预算支出表", "公开表3 一般公共预算支出表"),
+    Sheet("公开表3-1", "一般公共预算基本支出表", "公开表3-1 一般公共预算基本支出表"),
+    Sheet("公开表3-3", "一般公共预算“三公”经费支出表", "公开表3-3 三公经费支出表"),
+    Sheet("公开表4", "政府性基金预算支出表", "公开表4 政府性基金预算支出表"),
+    Sheet("公开表5", "国有资本经营预算支出表", "公开表5 国有资本经营预算支出表"),
 )
 
 _INCOME_COLUMNS = (
@@ -173,17 +173,17 @@ def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: i
     fiscal_year = int(fiscal_year)
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         data = {name: _rows(con, name, dept_code, fiscal_year, order) for name, order in (
-            ("disclosure_t01_budget_summary", "side, line_no"),
-            ("disclosure_t02_income_summary", "line_no"),
-            ("disclosure_t03_expenditure_summary", "line_no"),
-            ("disclosure_t04_fiscal_appropriation_summary", "side, line_no"),
-            ("disclosure_t05_general_public_expenditure", "line_no"),
-            ("disclosure_t06_general_public_basic_expenditure", "line_no"),
-            ("disclosure_t07_three_public_expenditure", "line_no"),
-            ("disclosure_t08_government_fund_expenditure", "line_no"),
-            ("disclosure_t09_state_capital_expenditure", "line_no"),
+            ("disclosure_1_budget_summary", "side, line_no"),
+            ("disclosure_1_1_income_summary", "line_no"),
+            ("disclosure_1_2_expenditure_summary", "line_no"),
+            ("disclosure_2_fiscal_appropriation_summary", "side, line_no"),
+            ("disclosure_3_general_public_expenditure", "line_no"),
+            ("disclosure_3_1_general_public_basic_expenditure", "line_no"),
+            ("disclosure_3_3_three_public_expenditure", "line_no"),
+            ("disclosure_4_government_fund_expenditure", "line_no"),
+            ("disclosure_5_state_capital_expenditure", "line_no"),
         )}
-    summary = data["disclosure_t01_budget_summary"]
+    summary = data["disclosure_1_budget_summary"]
     if not summary:
         raise DisclosureNotFound(f"数据仓库中没有部门 {dept_code} {fiscal_year} 年已批复的部门预算 "
                                  f"(no approved budget of department {dept_code} for {fiscal_year})")
@@ -214,8 +214,8 @@ def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: i
     w.widths(28, 18, 28, 18)
 
     # 公开表1-1 部门收入总表, 1-2 部门支出总表
-    for table, columns in (("disclosure_t02_income_summary", _INCOME_COLUMNS),
-                           ("disclosure_t03_expenditure_summary", _EXPENDITURE_COLUMNS)):
+    for table, columns in (("disclosure_1_1_income_summary", _INCOME_COLUMNS),
+                           ("disclosure_1_2_expenditure_summary", _EXPENDITURE_COLUMNS)):
         w = start(2 + len(columns))
         _subject_sheet(w, data[table], columns, _flat_header(columns))
         w.notes(note)
@@ -226,7 +226,7 @@ def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: i
     w.header([(0, 1, 1, 2, "收入"), (0, 3, 1, 4, "支出"),
               (1, 1, 1, 1, "项目"), (1, 2, 1, 1, "预算数"), (1, 3, 1, 1, "项目"), (1, 4, 1, 1, "合计"),
               (1, 5, 1, 1, "一般公共预算"), (1, 6, 1, 1, "政府性基金预算"), (1, 7, 1, 1, "国有资本经营预算")])
-    appropriation = data["disclosure_t04_fiscal_appropriation_summary"]
+    appropriation = data["disclosure_2_fiscal_appropriation_summary"]
     income = [r for r in appropriation if r["side"] == "收入"]
     spending = [r for r in appropriation if r["side"] == "支出"]
     for left, right in _paired(income, spending, head=1, tail=2):
@@ -242,7 +242,7 @@ def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: i
     columns = (("total_amt", "合计"), ("basic_amt", "小计"), ("personnel_amt", "人员经费"),
                ("public_amt", "公用经费"), ("project_amt", "项目支出"))
     w = start(7)
-    _subject_sheet(w, data["disclosure_t05_general_public_expenditure"], columns, [
+    _subject_sheet(w, data["disclosure_3_general_public_expenditure"], columns, [
         (0, 1, 2, 1, "科目编码"), (0, 2, 2, 1, "科目名称"), (0, 3, 2, 1, "合计"), (0, 4, 1, 3, "基本支出"),
         (0, 7, 2, 1, "项目支出"), (1, 4, 1, 1, "小计"), (1, 5, 1, 1, "人员经费"), (1, 6, 1, 1, "公用经费")])
     w.notes(note)
@@ -251,13 +251,13 @@ def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: i
     # 公开表3-1 一般公共预算基本支出表
     columns = (("total_amt", "合计"), ("personnel_amt", "人员经费"), ("public_amt", "公用经费"))
     w = start(5)
-    _subject_sheet(w, data["disclosure_t06_general_public_basic_expenditure"], columns,
+    _subject_sheet(w, data["disclosure_3_1_general_public_basic_expenditure"], columns,
                    _flat_header(columns, "部门经济分类科目编码", "科目名称"))
     w.notes(note, "注：人员经费为工资福利支出和对个人和家庭的补助，公用经费为商品和服务支出等。")
     w.widths(14, 30, 16, 16, 16)
 
     # 公开表3-3 一般公共预算“三公”经费支出表 (the buckets across, 上年/本年/增减 down)
-    sangong = {int(r["line_no"]): r for r in data["disclosure_t07_three_public_expenditure"]}
+    sangong = {int(r["line_no"]): r for r in data["disclosure_3_3_three_public_expenditure"]}
     w = start(7)
     w.header([(0, 1, 2, 1, "项目"), (0, 2, 2, 1, "合计"), (0, 3, 2, 1, "因公出国（境）费"),
               (0, 4, 1, 3, "公务用车购置及运行维护费"), (0, 7, 2, 1, "公务接待费"),
@@ -270,8 +270,8 @@ def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: i
 
     # 公开表4 政府性基金预算支出表, 公开表5 国有资本经营预算支出表
     columns = (("total_amt", "合计"), ("basic_amt", "基本支出"), ("project_amt", "项目支出"))
-    for table, kind in (("disclosure_t08_government_fund_expenditure", "政府性基金预算"),
-                        ("disclosure_t09_state_capital_expenditure", "国有资本经营预算")):
+    for table, kind in (("disclosure_4_government_fund_expenditure", "政府性基金预算"),
+                        ("disclosure_5_state_capital_expenditure", "国有资本经营预算")):
         rows = data[table]
         w = start(5)
         _subject_sheet(w, rows, columns, [

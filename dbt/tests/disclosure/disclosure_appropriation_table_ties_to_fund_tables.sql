@@ -5,27 +5,27 @@ with
 
 appropriation as (
 
-    select * from {{ ref('disclosure_t04_fiscal_appropriation_summary') }}
+    select * from {{ ref('disclosure_2_fiscal_appropriation_summary') }}
 
 ),
 
 general_public as (
 
-    select * from {{ ref('disclosure_t05_general_public_expenditure') }}
+    select * from {{ ref('disclosure_3_general_public_expenditure') }}
     where subject_level = 0
 
 ),
 
 government_fund as (
 
-    select * from {{ ref('disclosure_t08_government_fund_expenditure') }}
+    select * from {{ ref('disclosure_4_government_fund_expenditure') }}
     where subject_level = 0
 
 ),
 
 state_capital as (
 
-    select * from {{ ref('disclosure_t09_state_capital_expenditure') }}
+    select * from {{ ref('disclosure_5_state_capital_expenditure') }}
     where subject_level = 0
 
 ),
@@ -36,7 +36,7 @@ summary as (
         dept_code,
         fiscal_year,
         sum(budget_amt) as appropriation_income_amt
-    from {{ ref('disclosure_t01_budget_summary') }}
+    from {{ ref('disclosure_1_budget_summary') }}
     where side = '收入'
         and line_name in ('一般公共预算拨款收入', '政府性基金预算拨款收入', '国有资本经营预算拨款收入')
     group by 1, 2

@@ -4,21 +4,21 @@ with
 
 general_public as (
 
-    select * from {{ ref('disclosure_t05_general_public_expenditure') }}
+    select * from {{ ref('disclosure_3_general_public_expenditure') }}
     where subject_level = 0
 
 ),
 
 basic as (
 
-    select * from {{ ref('disclosure_t06_general_public_basic_expenditure') }}
+    select * from {{ ref('disclosure_3_1_general_public_basic_expenditure') }}
     where subject_level = 0
 
 ),
 
 sangong as (
 
-    select * from {{ ref('disclosure_t07_three_public_expenditure') }}
+    select * from {{ ref('disclosure_3_3_three_public_expenditure') }}
     where row_kind = 'total'
 
 )

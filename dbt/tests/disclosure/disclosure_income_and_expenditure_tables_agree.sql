@@ -4,19 +4,19 @@ with
 
 income as (
 
-    select * from {{ ref('disclosure_t02_income_summary') }}
+    select * from {{ ref('disclosure_1_1_income_summary') }}
 
 ),
 
 expenditure as (
 
-    select * from {{ ref('disclosure_t03_expenditure_summary') }}
+    select * from {{ ref('disclosure_1_2_expenditure_summary') }}
 
 ),
 
 summary as (
 
-    select * from {{ ref('disclosure_t01_budget_summary') }}
+    select * from {{ ref('disclosure_1_budget_summary') }}
 
 ),
 

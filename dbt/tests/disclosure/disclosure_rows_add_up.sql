@@ -1,11 +1,11 @@
 -- Inside each table: every row's 合计 adds its columns, the 合计 row adds the 类 rows, every 功能分类 类 row
 -- adds its 款 rows (budget lines are coded at 款 or 项), and the 三公 table adds its buckets.
 {% set function_tables = {
-    'disclosure_t02_income_summary': 'prior_year_carryover_amt + general_public_amt + government_fund_amt + state_capital_amt + special_account_amt + business_income_amt + operating_income_amt + superior_subsidy_amt + subordinate_remit_amt + other_income_amt',
-    'disclosure_t03_expenditure_summary': 'basic_amt + project_amt + remit_to_superior_amt + operating_expenditure_amt + subsidy_to_subordinate_amt',
-    'disclosure_t05_general_public_expenditure': 'personnel_amt + public_amt + project_amt',
-    'disclosure_t08_government_fund_expenditure': 'basic_amt + project_amt',
-    'disclosure_t09_state_capital_expenditure': 'basic_amt + project_amt',
+    'disclosure_1_1_income_summary': 'prior_year_carryover_amt + general_public_amt + government_fund_amt + state_capital_amt + special_account_amt + business_income_amt + operating_income_amt + superior_subsidy_amt + subordinate_remit_amt + other_income_amt',
+    'disclosure_1_2_expenditure_summary': 'basic_amt + project_amt + remit_to_superior_amt + operating_expenditure_amt + subsidy_to_subordinate_amt',
+    'disclosure_3_general_public_expenditure': 'personnel_amt + public_amt + project_amt',
+    'disclosure_4_government_fund_expenditure': 'basic_amt + project_amt',
+    'disclosure_5_state_capital_expenditure': 'basic_amt + project_amt',
 } %}
 with
 
@@ -55,18 +55,18 @@ with
 
 basic_rows as (
 
-    select * from {{ ref('disclosure_t06_general_public_basic_expenditure') }}
+    select * from {{ ref('disclosure_3_1_general_public_basic_expenditure') }}
 
 ),
 
 basic_failures as (
 
-    select 'disclosure_t06_general_public_basic_expenditure' as table_name, dept_code, fiscal_year, subject_code,
+    select 'disclosure_3_1_general_public_basic_expenditure' as table_name, dept_code, fiscal_year, subject_code,
         'row total' as failed_check
     from basic_rows
     where total_amt <> personnel_amt + public_amt
     union all
-    select 'disclosure_t06_general_public_basic_expenditure', totals.dept_code, totals.fiscal_year, null,
+    select 'disclosure_3_1_general_public_basic_expenditure', totals.dept_code, totals.fiscal_year, null,
         'total = sum of 类'
     from basic_rows as totals
     left join (
@@ -84,13 +84,13 @@ basic_failures as (
 
 sangong_rows as (
 
-    select * from {{ ref('disclosure_t07_three_public_expenditure') }}
+    select * from {{ ref('disclosure_3_3_three_public_expenditure') }}
 
 ),
 
 sangong_failures as (
 
-    select 'disclosure_t07_three_public_expenditure' as table_name, dept_code, fiscal_year,
+    select 'disclosure_3_3_three_public_expenditure' as table_name, dept_code, fiscal_year,
         cast(null as varchar) as subject_code, 'buckets add up' as failed_check
     from sangong_rows
     group by dept_code, fiscal_year

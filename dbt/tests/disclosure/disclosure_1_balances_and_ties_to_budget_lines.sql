@@ -4,7 +4,7 @@ with
 
 summary as (
 
-    select * from {{ ref('disclosure_t01_budget_summary') }}
+    select * from {{ ref('disclosure_1_budget_summary') }}
 
 ),
 
