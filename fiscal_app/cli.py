@@ -182,13 +182,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sql_once(warehouse: Path, query: str, fmt: str) -> int:
+def _sql_once(analytics: Path, query: str, fmt: str, output: str | None = None) -> int:
+    """One query on a governed connection to the analysts' copy; the result to the screen, or exported by the
+    platform (not by SQL: the connection can write no file) as csv, xlsx or parquet."""
     import duckdb
 
-    from ingest.warehouse import connect_read_only
+    from ingest.warehouse import connect_governed, refusal
 
     try:
-        con = connect_read_only(warehouse)      # a fresh read-only connection per query: refreshes never wait
+        con = connect_governed(analytics)      # a fresh read-only connection per query: refreshes never wait
     except FileNotFoundError as e:
         print(str(e), file=sys.stderr)
         return 2
@@ -196,7 +198,12 @@ def _sql_once(warehouse: Path, query: str, fmt: str) -> int:
         rel = con.sql(query)
         if rel is None:
             return 0
-        if fmt == "csv":
+        if output:
+            from .export import write_table
+
+            n = write_table(rel.to_arrow_table(), Path(output), fmt)
+            print(t(f"已导出 {n:,} 行 → {output}", f"{n:,} rows exported → {output}"))
+        elif fmt == "csv":
             import csv
 
             w = csv.writer(sys.stdout)
@@ -206,6 +213,11 @@ def _sql_once(warehouse: Path, query: str, fmt: str) -> int:
             rel.show(max_rows=200, max_width=200)
         return 0
     except duckdb.Error as e:
+        refused = refusal(e, query)
+        if refused is not None:
+            print(t(f"拒绝：{refused.zh}（规则 {refused.rule}）", f"refused: {refused.en} (rule {refused.rule})"),
+                  file=sys.stderr)
+            return 3
         print(t(f"查询错误：{e}", f"query error: {e}"), file=sys.stderr)
         return 1
     finally:
@@ -213,12 +225,19 @@ def _sql_once(warehouse: Path, query: str, fmt: str) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    """The analysts' console: read-only SQL on the warehouse (marts.*, forecast.*)."""
-    home = Settings.from_env().warehouse
+    """The analysts' console: governed read-only SQL on the analysts' copy (marts.*, forecast.*, reporting.*)."""
+    analytics = Settings.from_env().analytics
+    if args.output and args.format == "table":
+        print(t("--output 需要 --format csv|xlsx|parquet", "--output needs --format csv|xlsx|parquet"), file=sys.stderr)
+        return 2
+    if args.format in ("xlsx", "parquet") and not args.output:
+        print(t(f"--format {args.format} 需要 --output 文件", f"--format {args.format} needs --output FILE"),
+              file=sys.stderr)
+        return 2
     if args.query:
-        return _sql_once(home, args.query, args.format)
-    print(t(f"只读 SQL 控制台 · {home} · 以分号结束语句，.tables 列出表，.quit 退出",
-            f"read-only SQL console · {home} · end statements with ';', .tables lists tables, .quit leaves"))
+        return _sql_once(analytics, args.query, args.format, args.output)
+    print(t(f"只读 SQL 控制台 · {analytics} · 以分号结束语句，.tables 列出表，.quit 退出",
+            f"read-only SQL console · {analytics} · end statements with ';', .tables lists tables, .quit leaves"))
     buf: list[str] = []
     while True:
         try:
@@ -228,12 +247,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
         if not buf and line.strip() in (".quit", ".exit"):
             return 0
         if not buf and line.strip() == ".tables":
-            _sql_once(home, "select table_schema, table_name, table_type from information_schema.tables "
-                            "where table_schema in ('marts', 'forecast') order by 1, 2", args.format)
+            _sql_once(analytics, "select table_schema, table_name, table_type from information_schema.tables "
+                                 "order by 1, 2", "table")
             continue
         buf.append(line)
         if line.rstrip().endswith(";"):
-            _sql_once(home, "\n".join(buf), args.format)
+            _sql_once(analytics, "\n".join(buf), args.format if args.format in ("table", "csv") else "table")
             buf = []
 
 
@@ -368,9 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8081)
     s.set_defaults(func=cmd_docs)
 
-    s = sub.add_parser("sql", help="只读查询数据仓库 / read-only SQL on the warehouse")
+    s = sub.add_parser("sql", help="只读查询分析库（集市、预测、报表）/ governed read-only SQL on marts, forecast, reporting")
     s.add_argument("query", nargs="?", help="一条查询；省略则进入交互控制台 / a query; none for the console")
-    s.add_argument("--format", choices=["table", "csv"], default="table")
+    s.add_argument("--format", choices=["table", "csv", "xlsx", "parquet"], default="table",
+                   help="输出格式 / output format (xlsx and parquet need --output)")
+    s.add_argument("--output", default=None, help="导出到文件 / export to this file (through the platform)")
     s.set_defaults(func=cmd_sql)
 
     s = sub.add_parser("serve", help="启动驾驶舱与 Dagster 界面 / serve the dashboards and the Dagster UI")

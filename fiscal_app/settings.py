@@ -7,6 +7,7 @@ files here; the packages below (``ingest``, ``fiscal_core``) are handed paths an
 
     core.sqlite3            the transactional core (unless FISCAL_CORE_URL points elsewhere)
     warehouse.duckdb        the live warehouse (readers open it read-only; a refresh swaps a new one in)
+    analytics.duckdb        the analysts' copy: marts, forecast, reporting only, in DuckDB 1.0 storage
     .warehouse.build.duckdb the build file of a refresh in progress
     exchange/               inbox/ (files arrive), archive/<feed>/ (loaded), rejected/ (refused whole)
     .dbt/                   the artefacts of the last dbt build (target/run_results.json, logs/)
@@ -74,6 +75,10 @@ class Settings:
         return self.home / "warehouse.duckdb"
 
     @property
+    def analytics(self) -> Path:
+        return self.home / "analytics.duckdb"
+
+    @property
     def exchange(self) -> Path:
         return self.home / "exchange"
 
@@ -113,7 +118,8 @@ class Settings:
     def refresh_paths(self) -> RefreshPaths:
         from ingest.pipeline import RefreshPaths
 
-        return RefreshPaths(warehouse=self.warehouse, exchange=self.exchange, artefacts=self.dbt_artefacts)
+        return RefreshPaths(warehouse=self.warehouse, exchange=self.exchange, artefacts=self.dbt_artefacts,
+                            analytics=self.analytics)
 
     def open_core(self, **kw: Any) -> Core:
         """The core at ``core_url`` (migrated unless ``migrate_schema=False``)."""

@@ -36,6 +36,7 @@ from .core_extract import ExtractReport, extract_core
 from .exchange import Ingested, ingest_exchange
 from .forecasts import ForecastReport, build_forecasts
 from .inbox import Settled, settle_inbox
+from .publish import build_analytics, discard_analytics, publish_analytics
 from .warehouse import build_path, discard_build, prepare_build, publish, refresh_lock
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt"
@@ -62,11 +63,13 @@ class ForecastStepFailed(RefreshFailed):
 @dataclass(frozen=True)
 class RefreshPaths:
     """What a refresh reads and writes: the live warehouse file (its build file and lock sit next to it), the
-    exchange folder (``inbox/``, ``archive/``, ``rejected/``) and the folder of dbt's artefacts."""
+    exchange folder (``inbox/``, ``archive/``, ``rejected/``), the folder of dbt's artefacts, and the analysts'
+    published copy (``ingest.publish``; None publishes none)."""
 
     warehouse: Path
     exchange: Path
     artefacts: Path
+    analytics: Path | None = None
 
     @property
     def build(self) -> Path:
@@ -138,6 +141,7 @@ class RefreshReport:
     reconciliation: Reconciliation | None = None
     forecast: ForecastReport | None = None
     settled: Settled | None = None
+    analytics_rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     warehouse: Path | None = None
 
@@ -335,9 +339,19 @@ class Refresh:
 
     # -- 6. swap ----------------------------------------------------------------------------------------------------
     def swap(self) -> Settled:
-        """Rename the build over the live warehouse (atomic), then move the inbox files it holds."""
-        self.build  # noqa: B018 - refuses a swap of a build this refresh did not prepare
+        """Rename the build over the live warehouse (atomic), and the analysts' copy made from it over theirs,
+        then move the inbox files it holds."""
+        build = self.build       # refuses a swap of a build this refresh did not prepare
+        analytics = self.paths.analytics
+        if analytics is not None:
+            try:
+                self.report.analytics_rows = build_analytics(build, analytics)
+            except BaseException:
+                discard_analytics(analytics)
+                raise
         live = publish(self.paths.warehouse)
+        if analytics is not None:
+            publish_analytics(analytics)
         self.published = True
         self.report.warehouse = live
         con = _connect(live, read_only=True)
@@ -377,6 +391,8 @@ def refresh_session(core_url: str, paths: RefreshPaths, *, full: bool = False,
         finally:
             if not r.published:
                 discard_build(paths.warehouse)
+                if paths.analytics is not None:
+                    discard_analytics(paths.analytics)
 
 
 def refresh(core_url: str, paths: RefreshPaths, *, full: bool = False, dbt: bool = True, forecasts: bool = True,

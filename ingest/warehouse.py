@@ -85,7 +85,65 @@ def discard_build(live: Path) -> None:
 
 
 def connect_read_only(live: Path) -> duckdb.DuckDBPyConnection:
-    """A short-lived read-only connection to the live warehouse (open one per query or page view)."""
-    if not live.exists():
-        raise FileNotFoundError(f"数据仓库尚未生成，请先运行 fiscal refresh (warehouse not built yet: {live})")
-    return duckdb.connect(str(live), read_only=True)
+    """A short-lived read-only connection to the live warehouse for a person (governed: see below)."""
+    return connect_governed(live)
+
+
+# -- the doors people use ----------------------------------------------------------------------------------------
+# Every connection the platform opens for a person (`fiscal sql`, the dashboards, the API's reads) is read-only
+# and cannot reach outside the warehouse file: no host files read or written (read_csv, COPY … TO), no ATTACH, no
+# extension installed or loaded (DuckDB would download one when a query names it), and the configuration locked
+# so that no SET undoes any of it.
+GOVERNED = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+class GovernedRefusal(RuntimeError):
+    """A query asked for something a governed connection does not allow; ``rule`` names the rule."""
+
+    def __init__(self, rule: str, zh: str, en: str) -> None:
+        super().__init__(f"{zh} ({en}) [{rule}]")
+        self.rule, self.zh, self.en = rule, zh, en
+
+
+RULES = {
+    "governed.no_host_files": ("只读分析连接不能读写主机上的文件；导出请用 fiscal sql --format csv|xlsx|parquet --output 文件",
+                               "a governed connection reads and writes no host files; to export, use fiscal sql "
+                               "--format csv|xlsx|parquet --output FILE"),
+    "governed.no_attach": ("只读分析连接不能挂载其他数据库", "a governed connection attaches no other database"),
+    "governed.no_extensions": ("只读分析连接不能安装或加载扩展", "a governed connection installs and loads no extension"),
+    "governed.config_locked": ("只读分析连接的配置已锁定，不能修改", "a governed connection's configuration is locked"),
+    "governed.read_only": ("数据仓库只读，不能修改", "the warehouse is read-only"),
+}
+
+
+def refusal(err: duckdb.Error, query: str = "") -> GovernedRefusal | None:
+    """The governed rule a DuckDB error on ``query`` stands for, or None when it is an ordinary query error."""
+    text = str(err)
+    statement = " ".join(query.split()).lower()
+    if "configuration has been locked" in text:
+        rule = "governed.config_locked"
+    elif statement.startswith(("attach", "detach")) or "in-memory database in read-only mode" in text:
+        rule = "governed.no_attach"
+    elif statement.startswith(("install", "load", "force install")) or (
+            isinstance(err, duckdb.PermissionException) and "extension" in text.lower()):
+        rule = "governed.no_extensions"
+    elif isinstance(err, duckdb.PermissionException) or "file system operations are disabled" in text:
+        rule = "governed.no_host_files"
+    elif "read-only mode" in text:
+        rule = "governed.read_only"
+    else:
+        return None
+    zh, en = RULES[rule]
+    return GovernedRefusal(rule, zh, en)
+
+
+def connect_governed(path: Path) -> duckdb.DuckDBPyConnection:
+    """A short-lived governed read-only connection (open one per query or page view)."""
+    if not path.exists():
+        raise FileNotFoundError(f"数据仓库尚未生成，请先运行 fiscal refresh (warehouse not built yet: {path})")
+    return duckdb.connect(str(path), read_only=True, config=dict(GOVERNED))
