@@ -55,7 +55,7 @@ def _sample(home: Path) -> dict[str, Any]:
                           "group by 1 order by sum(pay_app_amt) desc limit 1", [year, dept]).fetchall()[0][0]
         pay = con.execute("select pay_app_id from marts.fct_payment where pro_code = ? and fiscal_year = ? "
                           "order by create_date desc, pay_app_id desc limit 1", [pro, year]).fetchall()[0][0]
-        disc = con.execute("select min(dept_code) from marts.disclosure_t01_budget_summary where fiscal_year = ?",
+        disc = con.execute("select min(dept_code) from marts.disclosure_1_budget_summary where fiscal_year = ?",
                            [year]).fetchall()[0][0]
         warn = con.execute("select min(warning_key) from marts.fct_warning where fiscal_year = ?", [year]).fetchall()[0][0]
         payments = con.execute("select count(*) from marts.fct_payment").fetchall()[0][0]
@@ -91,12 +91,12 @@ def page_calls(s: dict[str, Any], as_of: date | None) -> dict[str, list[tuple[st
                               ("contracts_total", (y, None)), ("split_purchase_suspects", (y, None))],
         "disclosure": [*side, ("disclosure_departments", (y,)),
                        *[("disclosure_table", (t, s["disc_dept"], y)) for t in (
-                           "disclosure_t01_budget_summary", "disclosure_t02_income_summary",
-                           "disclosure_t03_expenditure_summary", "disclosure_t04_fiscal_appropriation_summary",
-                           "disclosure_t05_general_public_expenditure",
-                           "disclosure_t06_general_public_basic_expenditure",
-                           "disclosure_t07_three_public_expenditure", "disclosure_t08_government_fund_expenditure",
-                           "disclosure_t09_state_capital_expenditure")]],
+                           "disclosure_1_budget_summary", "disclosure_1_1_income_summary",
+                           "disclosure_1_2_expenditure_summary", "disclosure_2_fiscal_appropriation_summary",
+                           "disclosure_3_general_public_expenditure",
+                           "disclosure_3_1_general_public_basic_expenditure",
+                           "disclosure_3_3_three_public_expenditure", "disclosure_4_government_fund_expenditure",
+                           "disclosure_5_state_capital_expenditure")]],
         "disclosure: XLSX download (on click)": [("disclosure_xlsx", (s["disc_dept"], y, "万元"))],
         "data-quality": [*side, ("freshness", ()), ("quarantine_by_rule", ()), ("rejected_files", ()),
                          ("reconciliation", ())],

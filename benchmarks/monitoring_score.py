@@ -3,8 +3,8 @@
 For each seed: ``fiscal simulate`` into a fresh FISCAL_HOME (the real-time rules run inside the core as the
 district's payments are submitted), ``fiscal refresh`` (the scheduled rules run in dbt into
 ``marts.fct_warning``), then the score (``benchmarks.scoring``; ``python -m benchmarks.monitoring_score --home H``
-scores one existing home). The thresholds are the catalogue's defaults (domain
-§4.2), the same for every seed. Results: ``benchmarks/results/monitoring_score.json`` and ``.md``.
+scores one existing home). The thresholds are the catalogue's defaults (
+docs/standard/monitoring.md), the same for every seed. Results: ``benchmarks/results/monitoring_score.json`` and ``.md``.
 
 Run: ``.venv/bin/python -m benchmarks.monitoring_score`` (defaults below; ``--keep`` leaves the homes).
 """
@@ -102,7 +102,7 @@ def main() -> None:
             print(f"homes kept in {root}")
     doc = {"measured_at": date.today().isoformat(), "machine": f"{platform.machine()} {os.cpu_count()} cores",
            "settings": {"scale": opts.scale, "years": opts.years, "as_of": opts.as_of,
-                        "irregularity": opts.irregularity, "thresholds": "catalogue defaults (domain §4.2)"},
+                        "irregularity": opts.irregularity, "thresholds": "catalogue defaults (docs/standard/monitoring.md)"},
            "runs": runs}
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)

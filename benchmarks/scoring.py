@@ -2,7 +2,7 @@
 
 Hits come from where the rules run: real-time rules' warnings from the core (``mon_warning``), scheduled
 rules' from the warehouse (``marts.fct_warning``, trigger ``scheduled``). A hit is a true positive when it
-is about a planted case of the same §4.2 rule (the same application, the same indicator and year, or the
+is about a planted case of the same docs/standard/monitoring.md rule (the same application, the same indicator and year, or the
 same unit, payee and period); recall counts the planted cases that are *due* at the data's as-of — a
 payment case once its application exists, a year-level case (rules 8, 10, 11) once its year has ended, a
 split purchase once its quarter has ended. Hits that match no planted case are false alarms; the report
@@ -180,7 +180,7 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def score(ground_truth: Path, db: Database, warehouse: Path) -> dict[str, Any]:
-    """Precision and recall per rule (§4.2 row and catalogue code) and overall, with the false alarms
+    """Precision and recall per rule (docs/standard/monitoring.md row and catalogue code) and overall, with the false alarms
     explained. ``ground_truth`` is the simulator's ``simulation/ground_truth.csv``."""
     cases = read_cases(ground_truth)
     hits = core_hits(db) + warehouse_hits(warehouse)
@@ -248,7 +248,7 @@ def score(ground_truth: Path, db: Database, warehouse: Path) -> dict[str, Any]:
 
 
 def render_markdown(results: dict[str, Any]) -> str:
-    """The results as a markdown section: one table per run, per §4.2 rule."""
+    """The results as a markdown section: one table per run, per docs/standard/monitoring.md rule."""
     out = ["# 动态监控规则评分 · monitoring rules scored against the planted cases", ""]
     for run in results["runs"]:
         s = run["score"]

@@ -1,6 +1,6 @@
 """All the dashboards' data access: every SQL statement the pages run lives in this module.
 
-Contract (architecture §3.8): readers open a short read-only DuckDB connection per request and never hold
+Contract (docs/architecture.md §A8): readers open a short read-only DuckDB connection per request and never hold
 the file between requests, so a refresh can swap it at any time. A loader called outside a request opens
 its own connection, runs its parameterised query and closes it. app.py wraps each page view in
 ``request()``: the loaders that miss the cache during that view share one connection, opened at the first
@@ -682,15 +682,15 @@ def split_purchase_suspects(year: int, dept: str | None) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------- disclosure
 
 DISCLOSURE_TABLES = (
-    ("disclosure_t01_budget_summary", "side, line_no"),
-    ("disclosure_t02_income_summary", "line_no"),
-    ("disclosure_t03_expenditure_summary", "line_no"),
-    ("disclosure_t04_fiscal_appropriation_summary", "side, line_no"),
-    ("disclosure_t05_general_public_expenditure", "line_no"),
-    ("disclosure_t06_general_public_basic_expenditure", "line_no"),
-    ("disclosure_t07_three_public_expenditure", "line_no"),
-    ("disclosure_t08_government_fund_expenditure", "line_no"),
-    ("disclosure_t09_state_capital_expenditure", "line_no"),
+    ("disclosure_1_budget_summary", "side, line_no"),
+    ("disclosure_1_1_income_summary", "line_no"),
+    ("disclosure_1_2_expenditure_summary", "line_no"),
+    ("disclosure_2_fiscal_appropriation_summary", "side, line_no"),
+    ("disclosure_3_general_public_expenditure", "line_no"),
+    ("disclosure_3_1_general_public_basic_expenditure", "line_no"),
+    ("disclosure_3_3_three_public_expenditure", "line_no"),
+    ("disclosure_4_government_fund_expenditure", "line_no"),
+    ("disclosure_5_state_capital_expenditure", "line_no"),
 )
 _DISCLOSURE_ORDER = dict(DISCLOSURE_TABLES)
 
@@ -698,7 +698,7 @@ _DISCLOSURE_ORDER = dict(DISCLOSURE_TABLES)
 @cached
 def disclosure_departments(year: int) -> pd.DataFrame:
     return _frame("""
-        select distinct dept_code, dept_name from marts.disclosure_t01_budget_summary
+        select distinct dept_code, dept_name from marts.disclosure_1_budget_summary
         where fiscal_year = $year order by dept_code""", {"year": year})
 
 

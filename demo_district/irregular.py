@@ -1,4 +1,4 @@
-"""Planted irregularities (domain §4.2), at a low rate and only where the core's controls allow them.
+"""Planted irregularities (docs/standard/monitoring.md), at a low rate and only where the core's controls allow them.
 
 Each case is scheduled as ordinary payments (or a spending pattern) and recorded in the ground truth
 with the objects involved, so that the monitoring rules can be scored for precision and recall.

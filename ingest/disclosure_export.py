@@ -330,7 +330,7 @@ def _write_workbook(data: dict[str, list[Row]], heading: str, fiscal_year: int, 
 
 def export_disclosure(warehouse_path: str | Path, dept_code: str, fiscal_year: int, out_path: str | Path,
                       *, unit: Unit = "元") -> Path:
-    """Write 公开表1 … 公开表5 (the nine tables of domain.md §5.1 the marts hold) of ``dept_code`` and
+    """Write 公开表1 … 公开表5 (the nine tables of docs/standard/disclosure.md §D1 the marts hold) of ``dept_code`` and
     ``fiscal_year`` to ``out_path`` (.xlsx), one sheet per table, and return the path. ``unit`` 元 keeps the
     marts' exact amounts; 万元 rounds each cell to 0.01 万元. Raises DisclosureNotFound when the warehouse
     has no approved budget of the department for that year."""

@@ -1,4 +1,4 @@
-"""The warehouse file and how a refresh replaces it without blocking readers (architecture §3.8).
+"""The warehouse file and how a refresh replaces it without blocking readers (docs/architecture.md §A8).
 
 DuckDB lets one process write a file, and while it does no other process can open that file even
 read-only. So a refresh never writes the live file: it copies it (or starts empty), loads and builds

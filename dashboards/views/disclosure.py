@@ -10,15 +10,15 @@ from dashboards.fmt import wan
 from dashboards.i18n import t
 
 TITLES = {
-    "disclosure_t01_budget_summary": ("公开表1 部门收支总表", "Table 1 Revenue and expenditure summary"),
-    "disclosure_t02_income_summary": ("公开表1-1 部门收入总表", "Table 1-1 Income summary"),
-    "disclosure_t03_expenditure_summary": ("公开表1-2 部门支出总表", "Table 1-2 Expenditure summary"),
-    "disclosure_t04_fiscal_appropriation_summary": ("公开表2 财政拨款收支总表", "Table 2 Fiscal appropriations"),
-    "disclosure_t05_general_public_expenditure": ("公开表3 一般公共预算支出表", "Table 3 General public budget expenditure"),
-    "disclosure_t06_general_public_basic_expenditure": ("公开表3-1 一般公共预算基本支出表", "Table 3-1 Basic expenditure"),
-    "disclosure_t07_three_public_expenditure": ("公开表3-3 “三公”经费支出表", "Table 3-3 The three public expenses"),
-    "disclosure_t08_government_fund_expenditure": ("公开表4 政府性基金预算支出表", "Table 4 Government fund expenditure"),
-    "disclosure_t09_state_capital_expenditure": ("公开表5 国有资本经营预算支出表", "Table 5 State capital expenditure"),
+    "disclosure_1_budget_summary": ("公开表1 部门收支总表", "Table 1 Revenue and expenditure summary"),
+    "disclosure_1_1_income_summary": ("公开表1-1 部门收入总表", "Table 1-1 Income summary"),
+    "disclosure_1_2_expenditure_summary": ("公开表1-2 部门支出总表", "Table 1-2 Expenditure summary"),
+    "disclosure_2_fiscal_appropriation_summary": ("公开表2 财政拨款收支总表", "Table 2 Fiscal appropriations"),
+    "disclosure_3_general_public_expenditure": ("公开表3 一般公共预算支出表", "Table 3 General public budget expenditure"),
+    "disclosure_3_1_general_public_basic_expenditure": ("公开表3-1 一般公共预算基本支出表", "Table 3-1 Basic expenditure"),
+    "disclosure_3_3_three_public_expenditure": ("公开表3-3 “三公”经费支出表", "Table 3-3 The three public expenses"),
+    "disclosure_4_government_fund_expenditure": ("公开表4 政府性基金预算支出表", "Table 4 Government fund expenditure"),
+    "disclosure_5_state_capital_expenditure": ("公开表5 国有资本经营预算支出表", "Table 5 State capital expenditure"),
 }
 
 f = ui.filters()

@@ -621,7 +621,7 @@ mon_warning = Table(  # one warning: a rule's hit on a payment (real time) or on
     Column("warning_id", String(38), primary_key=True),
     Column("warning_key", String(120), nullable=False, unique=True),   # rule + objects: a hit is recorded once
     Column("rule_code", String(8), nullable=False),
-    Column("rule_no", Integer, nullable=False),                        # the §4.2 row
+    Column("rule_no", Integer, nullable=False),                        # the docs/standard/monitoring.md row
     Column("rule_version", Integer, nullable=False),
     Column("trigger_type", String(12), nullable=False),                # realtime / scheduled
     Column("warning_level", String(8), nullable=False),                # red / orange / yellow / blue
@@ -647,7 +647,7 @@ mon_warning = Table(  # one warning: a rule's hit on a payment (real time) or on
     Column("attachment_ref", String(200)),
     Column("review_opinion", Text),
     Column("affirm_result", String(12)),                               # normal / violation (确认)
-    Column("violation_type", String(4)),                               # §4.3
+    Column("violation_type", String(4)),                               # docs/standard/monitoring.md §M3
     Column("return_amt", Money, nullable=False),                       # 收回
     Column("transfer_amt", Money, nullable=False),                     # 调账
     Column("other_amt", Money, nullable=False),

@@ -15,7 +15,7 @@ class Account:
     acct_no: str
     acct_name: str
     bank_name: str
-    acct_type_code: str = "63"   # legacy account types (domain §1.1): 12 单位零余额, 63 普通收款/基本户 …
+    acct_type_code: str = "63"   # legacy account types (docs/standard/entities.md §E1): 12 单位零余额, 63 普通收款/基本户 …
     is_own_fund: bool = True     # 实有资金账户 (used by the 资金回流 / 坐收坐支 rules)
 
 

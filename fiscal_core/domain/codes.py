@@ -110,7 +110,7 @@ class CodeSets:
         return set(self._eco_map.get((key, kind), set()))
 
     def check_eco_mapping(self, dep_bgt_eco_code: str, gov_bgt_eco_code: str, agency_type_code: str) -> None:
-        """部门→政府 经济分类对照 (domain §3.6): the pair must be a valid mapping for the agency type."""
+        """部门→政府 经济分类对照 (docs/standard/codesets.md §C6): the pair must be a valid mapping for the agency type."""
         allowed = self.gov_eco_for(dep_bgt_eco_code, agency_type_code)
         if gov_bgt_eco_code not in allowed:
             raise ValidationError(

@@ -616,7 +616,7 @@ class ReviewWarning(Command):
 
 @dataclass(frozen=True)
 class ConfirmWarning(Command):
-    """确认 (国库处): normal closes it; violation needs a §4.3 type and opens 整改 with the amounts to recover
+    """确认 (国库处): normal closes it; violation needs a docs/standard/monitoring.md §M3 type and opens 整改 with the amounts to recover
     (收回 ``return_amt``), to re-book (调账 ``transfer_amt``) and other, in fen."""
 
     warning_id: str

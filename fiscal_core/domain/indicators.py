@@ -1,4 +1,4 @@
-"""预算指标: balances derived from an append-only ledger (domain §2.3).
+"""预算指标: balances derived from an append-only ledger (docs/standard/controls.md §BAL).
 
 Every change to an indicator's money is a ``LedgerEntry`` of signed deltas on six components; the
 balances on ``ba_bgt_info`` are the running sums of its entries (kept in the same transaction, and

@@ -1,4 +1,4 @@
-"""用款计划 and 国库集中支付: the payment application's life cycle and the hard checks of §2.5."""
+"""用款计划 and 国库集中支付: the payment application's life cycle and the hard checks of docs/standard/controls.md §PAY."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ def check_use_des(use_des: str) -> str:
 
 
 def check_application(app: PaymentApplication, ind: Indicator, pro_status: ProjectStatus, codes: CodeSets) -> None:
-    """The hard checks at submit (domain §2.5: 1, 2, 6, 8; 3 is the ledger post that follows).
+    """The hard checks at submit (docs/standard/controls.md §PAY: 1, 2, 6, 8; 3 is the ledger post that follows).
 
     No payment without project and indicator: the indicator must be executable, of the same year,
     agency and project, the project alive in the library, and every classification element consistent.

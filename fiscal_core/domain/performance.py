@@ -1,4 +1,4 @@
-"""绩效: the three-level indicator tree, 双监控 and the year-end self-evaluation (§1.10, §2.8)."""
+"""绩效: the three-level indicator tree, 双监控 and the year-end self-evaluation (docs/standard/entities.md §E10, docs/standard/lifecycles.md §L8)."""
 
 from __future__ import annotations
 

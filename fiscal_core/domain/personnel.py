@@ -1,4 +1,4 @@
-"""财政供养人员库: persons, their situation over time, salary structure and agency staffing (§1.2).
+"""财政供养人员库: persons, their situation over time, salary structure and agency staffing (docs/standard/entities.md §E2).
 
 Identity (name, 身份证号, salary card) is personal data: it lives in one table and never enters the
 journal, whose events for persons carry only the person's id and the kind of change.
@@ -33,7 +33,7 @@ def validate_iden_no(iden_no: str) -> tuple[str, date, str]:
 
 @dataclass(frozen=True, slots=True)
 class Salary:
-    """Monthly salary structure in fen (§1.2 names)."""
+    """Monthly salary structure in fen (docs/standard/entities.md §E2 names)."""
 
     pos_sala: Fen = 0         # 职务(岗位)工资
     grad_sala: Fen = 0        # 级别(薪级)工资

@@ -1,4 +1,4 @@
-"""项目库: the project life cycle of domain §2.1 and its controls."""
+"""项目库: the project life cycle of docs/standard/lifecycles.md §L1 and its controls."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""预警处置 (domain §1.12, §4.3): a warning's life from the unit's feedback to closing. No I/O.
+"""预警处置 (docs/standard/monitoring.md §M1, docs/standard/monitoring.md §M3): a warning's life from the unit's feedback to closing. No I/O.
 
 ::
 
@@ -37,7 +37,7 @@ OPEN = frozenset({WarnStatus.FEEDBACK, WarnStatus.REVIEW, WarnStatus.CONFIRM, Wa
 DEADLINE_PARAM = {WarnStatus.FEEDBACK: "feedback_days", WarnStatus.REVIEW: "review_days",
                   WarnStatus.CONFIRM: "confirm_days", WarnStatus.RECTIFY: "rectify_days"}
 
-# §4.3 violation types (S1 AffirmDialogs)
+# docs/standard/monitoring.md §M3 violation types (S1 AffirmDialogs)
 VIOLATION_TYPES = {
     "01": "预算下达不及时", "02": "滞留闲置", "03": "挤占挪用", "04": "违反规定扩大开支范围、提高支出标准",
     "05": "违规将直达资金划转至财政专户、单位或乡镇实有资金账户", "06": "虚报、冒领、套取资金",
@@ -109,7 +109,7 @@ def review(w: Warning, actor: Actor, action: str, opinion: str) -> WarnStatus:
 
 def confirm(w: Warning, actor: Actor, result: str, violation_type: str, amounts: dict[str, Fen],
             opinion: str) -> WarnStatus:
-    """确认 by the monitoring office (国库处): 正常 closes; 违规 needs its type (§4.3) and opens 整改 with the
+    """确认 by the monitoring office (国库处): 正常 closes; 违规 needs its type (docs/standard/monitoring.md §M3) and opens 整改 with the
     amounts to recover (收回), to re-book (调账) and other; together they cannot exceed the warning's amount."""
     authorize(actor, MONITOR_OFFICE, action="warning.confirm")
     w.require({WarnStatus.CONFIRM}, "confirm")
@@ -123,7 +123,7 @@ def confirm(w: Warning, actor: Actor, result: str, violation_type: str, amounts:
                                   field="return_amt")
         return WarnStatus.CLOSED
     if violation_type not in VIOLATION_TYPES:
-        raise ValidationError("violation_type", "确认违规须选择违规类型", "a violation needs its type (§4.3)",
+        raise ValidationError("violation_type", "确认违规须选择违规类型", "a violation needs its type (docs/standard/monitoring.md §M3)",
                               field="violation_type", value=violation_type,
                               allowed="/".join(VIOLATION_TYPES))
     if w.amount and total > w.amount:

@@ -1,6 +1,6 @@
 """动态监控 in the core: the payment hook (real-time rules) and the handlers of the disposal workflow.
 
-``screen_payment`` is called by ``submit_payment`` inside its transaction, after the hard checks of §2.5:
+``screen_payment`` is called by ``submit_payment`` inside its transaction, after the hard checks of docs/standard/controls.md §PAY:
 a red hit refuses the application with the rule's message; an orange hit holds it (it is filed as
 returned, nothing occupied) until the unit answers the warning with an attachment and resubmits;
 yellow and blue hits are recorded. Every warning and every disposal step is journalled in the same

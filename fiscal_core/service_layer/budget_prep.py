@@ -1,5 +1,5 @@
 """Handlers: 预算编制 — the "两上两下" round, control numbers, and basic expenditure generated from the
-personnel database (§2.2)."""
+personnel database (docs/standard/lifecycles.md §L2)."""
 
 from __future__ import annotations
 

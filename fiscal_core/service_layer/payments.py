@@ -117,7 +117,7 @@ def _replay(cmd: c.SubmitPayment, prior: tuple[str, str, str, str | None] | None
 
 
 def _check_contract(uow: UnitOfWork, app: PaymentApplication, ind: Indicator) -> dict[str, Any]:
-    """Check 4 (§2.5) / rule 13: a procurement-flagged indicator pays only against a contract of its own
+    """Check 4 (docs/standard/controls.md §PAY) / rule 13: a procurement-flagged indicator pays only against a contract of its own
     procurement plan, to the contract's supplier, within the contract amount. Returns the plan (locked)."""
     if not app.contract_no:
         raise ControlViolation("contract_required", "政府采购指标支付须填写采购合同编号",
@@ -206,7 +206,7 @@ def _restore_gp(uow: UnitOfWork, app: PaymentApplication, amt: int) -> bool:
 
 
 def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
-    """支付申请 with the hard checks of §2.5, the balance check and the occupation in one transaction."""
+    """支付申请 with the hard checks of docs/standard/controls.md §PAY, the balance check and the occupation in one transaction."""
     authorize(cmd.actor, {Role.UNIT_CLERK}, action="payment.submit", agency_code=cmd.agency_code)
     amt = check_fen(cmd.pay_app_amt, "pay_app_amt")
     require(cmd.bgt_id, "bgt_id")
@@ -233,7 +233,7 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
         raise ControlViolation("year_closed", "该预算年度已年终结账，请使用结转指标", "the fiscal year is closed",
                                bgt_id=ind.bgt_id, fiscal_year=ind.fiscal_year)
     gp_plan = _check_contract(uow, app, ind) if ind.is_gov_pur or app.contract_no else None
-    screening = screen_payment(uow, app)        # 动态监控 (§2.5-9): red refuses; orange holds it, unoccupied
+    screening = screen_payment(uow, app)        # 动态监控 (docs/standard/controls.md §PAY9): red refuses; orange holds it, unoccupied
     if screening.holds:
         app.status = PayStatus.RETURNED
     else:

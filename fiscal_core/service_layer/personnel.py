@@ -143,7 +143,7 @@ def change_grade(uow: UnitOfWork, cmd: c.ChangeGrade) -> None:
 
 
 def staffing_summary(uow: UnitOfWork, agency_code: str, on: date) -> dict[str, int]:
-    """编制数 against 实有人数 on a date (the §1.2 agency summary): quotas, working staff by 编制 type,
+    """编制数 against 实有人数 on a date (the docs/standard/entities.md §E2 agency summary): quotas, working staff by 编制 type,
     编外, 离休 and 退休."""
     staff = uow.persons.as_of(agency_code, on)
     quota = uow.persons.staffing(agency_code)

@@ -1,4 +1,4 @@
-"""Handlers: 政府采购 — plans that reserve indicator balance, contracts, and their thresholds (§1.11)."""
+"""Handlers: 政府采购 — plans that reserve indicator balance, contracts, and their thresholds (docs/standard/entities.md §E11)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ KIND_KEYS = {"货物": "GOODS", "服务": "SERVICE", "工程": "WORKS"}
 
 def threshold(uow: UnitOfWork, mof_div_code: str, code: str) -> int:
     """A procurement threshold in fen: the 区划's setting ``gp_threshold.<code>`` or the default of the
-    gp_threshold code set (§4.2 rule 12, 市县 floors)."""
+    gp_threshold code set (docs/standard/monitoring.md §R12, 市县 floors)."""
     row = uow.codes.require("gp_threshold", code, "gp_threshold")
     default = to_fen(Decimal(row.attrs["amount"]), "amount")
     return int(div_setting(uow, mof_div_code, f"gp_threshold.{code}", str(default)))

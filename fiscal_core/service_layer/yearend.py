@@ -1,4 +1,4 @@
-"""Handler: 年终结转结余 (§2.6). Close year N for a 区划:
+"""Handler: 年终结转结余 (docs/standard/lifecycles.md §L6). Close year N for a 区划:
 
 per indicator, unspent = approved − paid. Continuing projects carry it over (结转: a year-N+1 indicator,
 source 上年结转, ``ori_bgt_id`` → the old one, taking along what was frozen, reserved for procurement and

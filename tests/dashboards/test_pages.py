@@ -186,7 +186,7 @@ def test_disclosure_page_offers_the_xlsx(fiscal_home: Warehouse) -> None:
     assert_no_error(at)
     assert at.download_button(key="disc_download")
     from dashboards import data
-    dept = fiscal_home.one("select min(dept_code) from marts.disclosure_t01_budget_summary")
+    dept = fiscal_home.one("select min(dept_code) from marts.disclosure_1_budget_summary")
     wb = load_workbook(io.BytesIO(data.disclosure_xlsx(dept, 2025)))
     assert len(wb.sheetnames) == 9
 

@@ -16,7 +16,7 @@ from tests.district import Built
 
 from .test_subsystem_marts import assert_marts_match_their_docs
 
-# named after the official 公开表 numbers (domain.md §5.1, 开江 numbering)
+# named after the official 公开表 numbers (docs/standard/disclosure.md §D1, 开江 numbering)
 TABLES = [
     "disclosure_1_budget_summary", "disclosure_1_1_income_summary", "disclosure_1_2_expenditure_summary",
     "disclosure_2_fiscal_appropriation_summary", "disclosure_3_general_public_expenditure",

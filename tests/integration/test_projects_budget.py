@@ -1,4 +1,4 @@
-"""Project library and budget controls (domain §2.1 controls 1-6), on SQLite and PostgreSQL."""
+"""Project library and budget controls (docs/standard/controls.md §PRJ1-§PRJ6), on SQLite and PostgreSQL."""
 
 from datetime import date
 

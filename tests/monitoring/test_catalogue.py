@@ -1,4 +1,4 @@
-"""The rule catalogue: every required §4.2 rule present, parameters typed, the warehouse's copy in step."""
+"""The rule catalogue: every required docs/standard/monitoring.md rule present, parameters typed, the warehouse's copy in step."""
 
 from __future__ import annotations
 

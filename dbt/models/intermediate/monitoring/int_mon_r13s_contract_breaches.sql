@@ -1,4 +1,4 @@
--- R13S 合同支付事后核查: what the core's contract control (§2.5-4) should never let through, checked on
+-- R13S 合同支付事后核查: what the core's contract control (docs/standard/controls.md §PAY4) should never let through, checked on
 -- the data after the fact — an executed payment on a procurement-flagged indicator without a contract, a
 -- payee other than the contract's supplier, and a contract paid beyond its amount.
 with payments as (

@@ -1,5 +1,5 @@
 -- R23 惠企利民补贴到人缺少明细: per 补贴到人 project (is_sub) and year, executed payments that carry no
--- beneficiary row in pay_detail (§2.5-7). The core's payment application cannot yet carry the rows, so the
+-- beneficiary row in pay_detail (docs/standard/controls.md §PAY7). The core's payment application cannot yet carry the rows, so the
 -- check runs after the fact.
 with projects as (
 

@@ -74,7 +74,7 @@ final as (
             when '其他收入' then 'other_income'
         end as fund_source,
         coalesce(project_categories.is_basic_expenditure, false) as is_basic_expenditure,
-        -- 人员经费 = 301 + 303, everything else in 基本支出 is 公用经费 (domain.md §5 warehouse note)
+        -- 人员经费 = 301 + 303, everything else in 基本支出 is 公用经费 (docs/standard/disclosure.md §D3)
         case
             when not coalesce(project_categories.is_basic_expenditure, false) then null
             when dep_eco.personnel_or_public = '人员经费' then '人员经费'

@@ -1,4 +1,4 @@
--- The one reconciliation of the warehouse with the core (architecture §3.1-3.2). The core's own totals are
+-- The one reconciliation of the warehouse with the core (docs/architecture.md §A1-§A2). The core's own totals are
 -- taken in the same snapshot as the extract (raw._control_totals); every figure here must equal its mart
 -- figure to the fen. The refresh pipeline refuses to swap in a warehouse with any row not matched, and the
 -- data-quality page shows this table.
