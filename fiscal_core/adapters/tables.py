@@ -671,3 +671,120 @@ mon_warning_step = Table(  # the disposal trail of a warning, one row per step (
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("warning_id", "step_no", name="uq_mon_warning_step_no"),
 )
+
+# -- collaboration: users, grants with scope, routing and the inbox (fiscal_core/domain/identity.py, workflow.py) --
+sys_user = Table(  # a person or a machine client; the password hash is argon2 (argon2-cffi), never the password
+    "sys_user", metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("user_name", String(100), nullable=False),
+    Column("user_kind", String(8), nullable=False),                    # person / machine
+    Column("password_hash", String(200)),
+    Column("is_enabled", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime),
+    Column("last_login", DateTime),
+    *_audit(),
+)
+
+sys_grant = Table(  # one role over one scope for a period (revoked grants stay, for the record)
+    "sys_grant", metadata,
+    Column("grant_id", String(38), primary_key=True),
+    Column("user_id", String(64), ForeignKey("sys_user.user_id"), nullable=False, index=True),
+    Column("role", String(32), nullable=False),
+    Column("scope_kind", String(8), nullable=False),                   # div / division / dept / unit
+    Column("scope_code", String(21), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("revoked_at", DateTime),
+    Column("create_time", DateTime, nullable=False),
+    Index("ix_sys_grant_role_scope", "role", "scope_kind", "scope_code"),
+)
+
+sys_scope = Table(  # closure of the scope tree: every node above an agency (and the agency itself)
+    "sys_scope", metadata,
+    Column("agency_code", String(21), primary_key=True),
+    Column("scope_kind", String(8), primary_key=True),
+    Column("scope_code", String(21), primary_key=True),
+    Index("ix_sys_scope_node", "scope_kind", "scope_code"),
+)
+
+sys_division = Table(  # a finance business division (业务处室) and the departments it looks after
+    "sys_division", metadata,
+    Column("division_code", String(21), primary_key=True),
+    Column("division_name", String(100), nullable=False),
+    Column("mof_div_code", String(9), nullable=False),
+    *_audit(),
+)
+
+sys_division_dept = Table(
+    "sys_division_dept", metadata,
+    Column("division_code", String(21), ForeignKey("sys_division.division_code"), primary_key=True),
+    Column("dept_code", String(21), primary_key=True),
+)
+
+sys_delegation = Table(  # 代理审批: the delegate takes the delegator's steps for a period
+    "sys_delegation", metadata,
+    Column("delegation_id", String(38), primary_key=True),
+    Column("from_user", String(64), ForeignKey("sys_user.user_id"), nullable=False, index=True),
+    Column("to_user", String(64), ForeignKey("sys_user.user_id"), nullable=False, index=True),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("revoked_at", DateTime),
+    Column("create_time", DateTime, nullable=False),
+)
+
+sys_route = Table(  # a 区划's routing of one state of a document kind, versioned (the newest enabled version rules)
+    "sys_route", metadata,
+    Column("mof_div_code", String(9), primary_key=True),
+    Column("doc_type", String(32), primary_key=True),
+    Column("status", String(24), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("step_code", String(40), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("policy", String(8), nullable=False),                       # first (或签) / all (会签)
+    Column("due_hours", Integer, nullable=False),
+    Column("min_amt", Money),                                          # the step applies from this amount (fen)
+    Column("is_enabled", Boolean, nullable=False),
+    Column("create_time", DateTime, nullable=False),
+)
+
+sys_task = Table(  # the inbox: one row per candidate of a pending step; done / cancelled rows are the 已办 record
+    "sys_task", metadata,
+    Column("task_id", String(38), primary_key=True),
+    Column("doc_type", String(32), nullable=False),
+    Column("doc_id", String(64), nullable=False),
+    Column("doc_status", String(24), nullable=False),
+    Column("step_code", String(40), nullable=False),
+    Column("policy", String(8), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("on_behalf_of", String(64)),                                # a delegate's task names the delegator
+    Column("mof_div_code", String(9), nullable=False),
+    Column("agency_code", String(21), nullable=False),
+    Column("doc_no", String(40)),
+    Column("amount", Money),
+    Column("status", String(12), nullable=False),                      # open / done / cancelled / forwarded
+    Column("created_at", DateTime, nullable=False),
+    Column("due_at", DateTime),
+    Column("escalated_at", DateTime),
+    Column("done_at", DateTime),
+    Column("done_by", String(64)),
+    Column("outcome", String(24)),
+    Column("opinion", Text),
+    Index("ix_sys_task_inbox", "user_id", "status"),
+    Index("ix_sys_task_doc", "doc_type", "doc_id", "status"),
+)
+
+sys_notification = Table(  # the outbox: in-app always; a webhook channel delivers and stamps delivered_at
+    "sys_notification", metadata,
+    Column("notice_id", String(38), primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("task_id", String(38)),
+    Column("channel", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("delivered_at", DateTime),
+    Column("read_at", DateTime),
+    Index("ix_sys_notification_user", "user_id", "read_at"),
+)

@@ -17,6 +17,10 @@ class Role(StrEnum):
     TREASURY = "treasury"              # 国库处
     BANK = "bank"                      # 代理银行
     ADMIN = "admin"                    # 系统管理
+    BUREAU_LEADER = "bureau_leader"    # 局领导 (reads the whole 区划; approves nothing here)
+    DEPT_LEADER = "dept_leader"        # 部门负责人 (reads their department)
+    HR = "hr"                          # 人事 (the personnel database and staff-cost pages)
+    ANALYST = "analyst"                # 数据分析 (marts through governed SQL; no documents)
     SYSTEM = "system"                  # 系统自动（生成、批处理）
 
 
@@ -24,6 +28,7 @@ ROLE_NAMES = {
     Role.UNIT_CLERK: "单位经办", Role.UNIT_LEADER: "单位负责人", Role.DEPT: "主管部门",
     Role.FIN_BUSINESS: "财政业务处室", Role.FIN_BUDGET: "预算处", Role.TREASURY: "国库处",
     Role.BANK: "代理银行", Role.ADMIN: "系统管理员", Role.SYSTEM: "系统",
+    Role.BUREAU_LEADER: "局领导", Role.DEPT_LEADER: "部门负责人", Role.HR: "人事管理", Role.ANALYST: "数据分析",
 }
 
 UNIT_ROLES = frozenset({Role.UNIT_CLERK, Role.UNIT_LEADER})
@@ -32,16 +37,21 @@ FINANCE_ROLES = frozenset({Role.FIN_BUSINESS, Role.FIN_BUDGET, Role.TREASURY})
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The person (or system) behind a command. Unit roles act for one agency, 主管部门 for one dept."""
+    """The person (or system) behind a command. Unit roles act for one agency, 主管部门 for one dept.
+
+    The platform builds actors from a login and the user's grants (``fiscal_core.domain.identity``), never
+    from what a client sends; ``on_behalf_of`` names the person a delegate (代理审批) acts for."""
 
     user_id: str
     role: Role
     agency_code: str | None = None
     dept_code: str | None = None
+    on_behalf_of: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.user_id}({ROLE_NAMES[self.role]})"
+        who = f"{self.user_id}({ROLE_NAMES[self.role]})"
+        return f"{who}代{self.on_behalf_of}" if self.on_behalf_of else who
 
 
 SYSTEM = Actor("system", Role.SYSTEM)

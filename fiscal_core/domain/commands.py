@@ -685,3 +685,118 @@ class SetMonitorParam(Command):
     param: str
     value: str
     actor: Actor = SYSTEM
+
+
+# -- collaboration: users, grants, delegation, routing, the inbox (fiscal_core/domain/identity.py, workflow.py) --
+@dataclass(frozen=True)
+class AddUser(Command):
+    """A person (with a password, hashed by argon2) or a machine client (no password: it logs in with
+    client credentials at the identity provider)."""
+
+    user_id: str
+    user_name: str
+    password: str | None = None
+    user_kind: str = "person"
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetPassword(Command):
+    user_id: str
+    password: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class Authenticate(Command):
+    """A login: the password checked against the stored hash. Failed logins are counted and, past the
+    limit, lock the account for a while; both are journalled even though the login is refused."""
+
+    user_id: str
+    password: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class GrantRole(Command):
+    user_id: str
+    role: str
+    scope_kind: str
+    scope_code: str
+    valid_from: date | None = None       # None: today
+    valid_to: date | None = None
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class RevokeRole(Command):
+    grant_id: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class Delegate(Command):
+    """代理审批: ``to_user`` takes ``from_user``'s steps from ``valid_from`` to ``valid_to``."""
+
+    from_user: str
+    to_user: str
+    valid_from: date
+    valid_to: date
+    reason: str
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetDivision(Command):
+    """A finance business division (业务处室) and the departments it looks after (归口管理)."""
+
+    division_code: str
+    division_name: str
+    mof_div_code: str
+    dept_codes: tuple[str, ...]
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class SetRoute(Command):
+    """A 区划's routing of one state of a document kind: a new version of the route."""
+
+    mof_div_code: str
+    doc_type: str
+    status: str
+    role: str
+    policy: str = "first"
+    due_hours: int = 72
+    min_amt: Fen | None = None
+    is_enabled: bool = True
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ActOnTask(Command):
+    """Take a step from the inbox: the document's own command runs with the task's role (and, for a
+    delegate, on behalf of the delegator). ``fields``: what the step needs beyond an opinion (a warning's
+    feedback result and reason, a confirmation's amounts)."""
+
+    task_id: str
+    action: str
+    opinion: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class ForwardTask(Command):
+    """转办: hand one's task to another person who may take the step."""
+
+    task_id: str
+    to_user: str
+    opinion: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class EscalateTasks(Command):
+    """Tasks past their due time are marked escalated and their candidates' leaders notified."""
+
+    actor: Actor = SYSTEM

@@ -28,6 +28,7 @@ from ..monitoring import service as monitoring
 from . import (
     budget,
     budget_prep,
+    identity,
     payments,
     payroll,
     performance,
@@ -37,6 +38,7 @@ from . import (
     queries,
     reference,
     treasury,
+    workflow,
     yearend,
 )
 from .unit_of_work import UnitOfWork
@@ -99,6 +101,18 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.EscalateWarnings: monitoring.escalate_warnings,
     c.RecordScheduledWarnings: monitoring.record_scheduled_warnings,
     c.SetMonitorParam: monitoring.set_monitor_param,
+    # the collaboration platform: users, grants, delegation, routing, the inbox
+    c.AddUser: identity.add_user,
+    c.SetPassword: identity.set_password,
+    c.Authenticate: identity.authenticate,
+    c.GrantRole: identity.grant_role,
+    c.RevokeRole: identity.revoke_role,
+    c.Delegate: identity.delegate,
+    c.SetDivision: identity.set_division,
+    c.SetRoute: workflow.set_route,
+    c.ActOnTask: workflow.act_on_task,
+    c.ForwardTask: workflow.forward_task,
+    c.EscalateTasks: workflow.escalate_tasks,
 }
 
 RETRIES = 5
@@ -156,7 +170,13 @@ class Core:
         for attempt in range(RETRIES):
             try:
                 with UnitOfWork(self.db, codes, self.clock, self.new_id) as uow:
-                    result = work(uow)
+                    try:
+                        result = work(uow)
+                    except DomainError as refusal:
+                        if getattr(refusal, "commit_refusal", False):   # a refused login still counts
+                            uow.commit()
+                        raise
+                    before_commit(uow)
                     uow.commit()
                     return result
             except _DB_ERRORS as err:
@@ -224,6 +244,13 @@ class Core:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def before_commit(uow: UnitOfWork) -> None:
+    """What every transaction does last: new agencies enter the scope tree, and the inbox follows the
+    documents the transaction moved (same transaction, so it is never out of step)."""
+    identity.index_new_agencies(uow)
+    workflow.sync_tasks(uow)
 
 
 def init_schema(db: Database, clock: Callable[[], datetime] = wall_clock) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from ..adapters import tables as t
 from ..adapters.db import Database
+from ..adapters.identity_repo import IdentityRepo
 from ..adapters.rawsql import RawSql, insert_sql
 from ..adapters.repository import (
     AgencyRepo,
@@ -55,6 +56,8 @@ class UnitOfWork:
         self._counter_state: dict[str, list[int]] = {}
         self._now: datetime | None = None
         self._sp = 0
+        self.scratch: dict[str, Any] = {}     # per-transaction caches of the collaboration hooks (routes, …)
+        self._identity: IdentityRepo | None = None
 
     # -- context -------------------------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
@@ -126,6 +129,17 @@ class UnitOfWork:
     def yearend(self) -> YearEndRepo:
         return self._repo("_yearend", YearEndRepo)  # type: ignore[no-any-return]
 
+    @property
+    def identity(self) -> IdentityRepo:
+        if self._identity is None:
+            self._identity = IdentityRepo(self.conn)
+        return self._identity
+
+    @property
+    def events(self) -> tuple[dict[str, Any], ...]:
+        """The journal events this transaction has recorded so far (read-only view)."""
+        return tuple(self._events)
+
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._events.clear()
@@ -145,6 +159,9 @@ class UnitOfWork:
     def record(self, actor: Actor, action: str, object_type: str, object_id: str,
                before: Any = None, after: Any = None, opinion: str = "") -> None:
         """Append a business event to this transaction's journal (who, what, before/after, opinion)."""
+        if actor.on_behalf_of:        # 代理审批: every step taken under a delegation says for whom
+            after = {**(after if isinstance(after, dict) else {"value": after} if after is not None else {}),
+                     "on_behalf_of": actor.on_behalf_of}
         self._events.append({
             "occurred_at": self.now().isoformat(timespec="microseconds"),
             "actor": actor.user_id, "actor_role": actor.role.value, "action": action,
