@@ -26,6 +26,8 @@ PERF = (PerfIndicator("产出指标", "数量指标", "完成数量", "≥10", 5
         PerfIndicator("效益指标", "社会效益指标", "受益人数", "≥500", 30),
         PerfIndicator("满意度指标", "服务对象满意度指标", "满意度", "≥90%", 10))
 
+PW = "correct-horse-9"   # the test users' password
+
 
 def clerk(agency: str = "101001") -> Actor:
     return Actor(f"jb{agency}", Role.UNIT_CLERK, agency_code=agency)
@@ -147,3 +149,19 @@ class World:
     def assert_consistent(self) -> None:
         assert self.core.check_ledger() == []
         assert self.core.verify_journal().ok
+
+
+def platform_users(world: World) -> None:
+    """Two schools of 教育局 with a clerk and a leader each, the department, a division, the treasury."""
+    h = world.h
+    for uid, name in (("jb101001", "实小经办"), ("fz101001", "实小负责人"), ("jb101002", "一中经办"),
+                      ("fz101002", "一中负责人"), ("zg101", "教育局审核"), ("ywk", "教科文处"), ("gkk", "国库处甲"),
+                      ("gkk2", "国库处乙"), ("deputy", "实小副校长")):
+        h(c.AddUser(uid, name, PW, actor=ADMIN))
+    h(c.SetDivision("JKW", "教科文处", DIV, ("101",), actor=ADMIN))
+    for uid, role, kind, code in (("jb101001", "unit_clerk", "unit", "101001"), ("fz101001", "unit_leader", "unit", "101001"),
+                                  ("jb101002", "unit_clerk", "unit", "101002"), ("fz101002", "unit_leader", "unit", "101002"),
+                                  ("zg101", "dept_reviewer", "dept", "101"), ("ywk", "fin_business", "division", "JKW"),
+                                  ("gkk", "treasury", "div", DIV), ("gkk2", "treasury", "div", DIV),
+                                  ("deputy", "unit_leader", "unit", "101001")):
+        h(c.GrantRole(uid, role, kind, code, valid_from=date(YEAR - 1, 1, 1), actor=ADMIN))

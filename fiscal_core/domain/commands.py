@@ -800,3 +800,13 @@ class EscalateTasks(Command):
     """Tasks past their due time are marked escalated and their candidates' leaders notified."""
 
     actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
+class LogPersonalRead(Command):
+    """A read of people's data through the platform (who read what, how many rows): journalled."""
+
+    what: str
+    target: str
+    rows: int
+    actor: Actor = SYSTEM

@@ -113,6 +113,7 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.ActOnTask: workflow.act_on_task,
     c.ForwardTask: workflow.forward_task,
     c.EscalateTasks: workflow.escalate_tasks,
+    c.LogPersonalRead: identity.log_personal_read,
 }
 
 RETRIES = 5

@@ -21,6 +21,7 @@ from ..domain.errors import NotFound, PermissionDenied, StateError, ValidationEr
 from ..domain.identity import (
     LOCK_MINUTES,
     MAX_FAILED_LOGINS,
+    PERSONNEL_ROLES,
     Account,
     Grant,
     ScopeKind,
@@ -218,3 +219,8 @@ def index_new_agencies(uow: UnitOfWork) -> None:
     for ev in uow.events:
         if ev["action"] == "agency.register":
             repo(uow).index_agency(ev["object_id"])
+
+
+def log_personal_read(uow: UnitOfWork, cmd: c.LogPersonalRead) -> None:
+    authorize(cmd.actor, PERSONNEL_ROLES, action="personnel.read")
+    uow.record(cmd.actor, "personnel.read", "bas_person_info", cmd.target, after={"what": cmd.what, "rows": cmd.rows})

@@ -16,25 +16,8 @@ from fiscal_core.domain.errors import NotFound, PermissionDenied, StateError, Va
 from fiscal_core.service_layer import identity
 from fiscal_core.service_layer.core import Core
 
-from ..support import ADMIN, DIV, TREASURY, YEAR, World, clerk, leader
-
-PW = "correct-horse-9"
-
-
-def users(world: World) -> None:
-    """Two schools of 教育局 with a clerk and a leader each, the department, a division, the treasury."""
-    h = world.h
-    for uid, name in (("jb101001", "实小经办"), ("fz101001", "实小负责人"), ("jb101002", "一中经办"),
-                      ("fz101002", "一中负责人"), ("zg101", "教育局审核"), ("ywk", "教科文处"), ("gkk", "国库处甲"),
-                      ("gkk2", "国库处乙"), ("deputy", "实小副校长")):
-        h(c.AddUser(uid, name, PW, actor=ADMIN))
-    h(c.SetDivision("JKW", "教科文处", DIV, ("101",), actor=ADMIN))
-    for uid, role, kind, code in (("jb101001", "unit_clerk", "unit", "101001"), ("fz101001", "unit_leader", "unit", "101001"),
-                                  ("jb101002", "unit_clerk", "unit", "101002"), ("fz101002", "unit_leader", "unit", "101002"),
-                                  ("zg101", "dept_reviewer", "dept", "101"), ("ywk", "fin_business", "division", "JKW"),
-                                  ("gkk", "treasury", "div", DIV), ("gkk2", "treasury", "div", DIV),
-                                  ("deputy", "unit_leader", "unit", "101001")):
-        h(c.GrantRole(uid, role, kind, code, valid_from=date(YEAR - 1, 1, 1), actor=ADMIN))
+from ..support import ADMIN, DIV, PW, TREASURY, YEAR, World, clerk, leader
+from ..support import platform_users as users
 
 
 def inbox(core: Core, user: str) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""The platform's HTTP API (FastAPI, ``/api/v1``) and its token checks."""
