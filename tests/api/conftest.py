@@ -39,7 +39,7 @@ class Issuer:
         body = json.dumps(public).encode()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(200 if self.path == "/jwks" else 404)
                 self.send_header("content-type", "application/json")
                 self.end_headers()

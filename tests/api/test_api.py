@@ -39,7 +39,7 @@ def test_every_path_without_a_valid_token_is_401(world: World, api: Api) -> None
         paths = [(re.sub(r"\{[^}]+\}", "x", p), m) for p, ops in spec["paths"].items() for m in ops
                  if p not in ("/api/v1/health", "/api/v1/openapi.json", "/api/v1/_idp/verify")]
         assert len(paths) >= 20
-        for path, method in paths + [("/api/v1/no-such-path", "get")]:
+        for path, method in [*paths, ("/api/v1/no-such-path", "get")]:
             r = anon.request(method.upper(), path, json={})
             assert r.status_code == 401, (method, path, r.status_code)
             assert r.headers["content-type"].startswith("application/problem+json")
