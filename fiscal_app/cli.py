@@ -295,6 +295,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     rc = _sync_warnings()
     if rc != 0:
         return rc
+    print()
+    _demo_people()
     home = Settings.from_env().home
     print()
     print(t(f"演示平台已构建，用时 {time.perf_counter() - started:.0f} 秒 · FISCAL_HOME={home}",
@@ -303,6 +305,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(t("启动驾驶舱与 Dagster：fiscal serve", "start the dashboards and Dagster: fiscal serve"))
         return 0
     return cmd_serve(args)
+
+
+def _demo_people() -> None:
+    """The demo users (one password), and work left in their inboxes (fiscal_app/demo_users.py)."""
+    from .demo_users import create_demo_users, demo_password, password_file, seed_inbox
+
+    settings = Settings.from_env()
+    password, generated = demo_password(settings)
+    core = settings.open_core()
+    try:
+        people = create_demo_users(core, password)
+        pending = seed_inbox(core, people)
+    finally:
+        core.close()
+    print(t("演示用户（统一密码）：", "demo users (one password):"))
+    for p in people:
+        n = pending.get(p.user_id, 0)
+        print(f"  {p.user_id:<16} {p.name:<24} {p.role:<14} {p.scope_kind}:{p.scope_code}"
+              + (t(f"  待办 {n}", f"  pending {n}") if n else ""))
+    if os.environ.get("FISCAL_DEMO_PASSWORD"):
+        print(t("密码：环境变量 FISCAL_DEMO_PASSWORD 的值", "password: the value of FISCAL_DEMO_PASSWORD"))
+    else:
+        print(t(f"密码：{password}（{'新生成，' if generated else ''}保存在 {password_file(settings)}）",
+                f"password: {password} ({'generated, ' if generated else ''}kept in {password_file(settings)})"))
 
 
 def _sync_warnings() -> int:
@@ -331,9 +357,22 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return run_cli(args.forecast_args)
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    from .users import run
+
+    return run(args, t)
+
+
 def cmd_monitor(args: argparse.Namespace) -> int:
     """动态监控: rules, scoring against the planted cases, scheduled hits into the disposal workflow."""
     from .monitor import run
+
+    return run(args, t)
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    """Log in through the identity provider (authorization code + PKCE) and print an access token."""
+    from .login import run
 
     return run(args, t)
 
@@ -403,11 +442,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("forecast_args", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_forecast)
 
+    from .users import add_arguments as users_arguments
+
+    s = sub.add_parser("users", help="用户、角色与数据范围 / users, roles and data scope")
+    users_arguments(s)
+    s.set_defaults(func=cmd_users)
+
     from .monitor import add_arguments as monitor_arguments
 
     s = sub.add_parser("monitor", help="动态监控：规则、评分、处置 / dynamic monitoring: rules, scoring, disposal")
     monitor_arguments(s)
     s.set_defaults(func=cmd_monitor)
+
+    from .login import add_arguments as login_arguments
+
+    s = sub.add_parser("login", help="登录并输出访问令牌（密码从标准输入读取）/ log in, print an access token "
+                                     "(password on standard input)")
+    login_arguments(s)
+    s.set_defaults(func=cmd_login)
     return p
 
 
