@@ -347,7 +347,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(t(f"启动服务 · FISCAL_HOME={settings.home}", f"starting the servers · FISCAL_HOME={settings.home}"),
           flush=True)
     return serve(settings, port=getattr(args, "port", 8501), dagster_port=getattr(args, "dagster_port", 3000),
-                 dagster=not getattr(args, "no_dagster", False), say=lambda m: print(m, flush=True), t=t)
+                 dagster=not getattr(args, "no_dagster", False), api_port=getattr(args, "api_port", 8000),
+                 workbench_port=getattr(args, "workbench_port", 8502), say=lambda m: print(m, flush=True), t=t)
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -378,7 +379,9 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def _serve_arguments(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--api-port", dest="api_port", type=int, default=8000, help="接口端口 / API port (/api/v1)")
     s.add_argument("--port", type=int, default=8501, help="驾驶舱端口 / dashboards port")
+    s.add_argument("--workbench-port", dest="workbench_port", type=int, default=8502, help="工作台端口 / workbench port")
     s.add_argument("--dagster-port", dest="dagster_port", type=int, default=3000, help="Dagster 界面端口 / UI port")
     s.add_argument("--no-dagster", dest="no_dagster", action="store_true", help="只启动驾驶舱 / dashboards only")
 

@@ -96,13 +96,13 @@ def stop(servers: list[Server], grace: float = 10.0) -> None:
 
 
 def serve(settings: Settings, *, port: int = 8501, dagster_port: int = 3000, dagster: bool = True,
-          say: Callable[[str], None] = print, t: Callable[[str, str], str] = lambda zh, en: f"{zh} ({en})",
+          api_port: int = 8000, workbench_port: int = 8502, say: Callable[[str], None] = print, t: Callable[[str, str], str] = lambda zh, en: f"{zh} ({en})",
           ready_timeout: float = 180.0, until: Callable[[], bool] | None = None) -> int:
     """Start the servers, print their URLs, block until Ctrl-C (or ``until()`` is true), stop them all."""
-    for p in (port, *((dagster_port,) if dagster else ())):
+    for p in (api_port, port, workbench_port, *((dagster_port,) if dagster else ())):
         if not port_free(p):
-            say(t(f"端口 {p} 已被占用，请用 --port / --dagster-port 换一个", f"port {p} is in use: choose another with "
-                  "--port / --dagster-port"))
+            say(t(f"端口 {p} 已被占用，请用 --api-port / --port / --workbench-port / --dagster-port 换一个",
+                  f"port {p} is in use: choose another with --api-port / --port / --workbench-port / --dagster-port"))
             return 2
     if not settings.warehouse.exists():
         say(t("提示：数据仓库尚未构建，驾驶舱将提示先运行 fiscal refresh",
@@ -119,7 +119,8 @@ def serve(settings: Settings, *, port: int = 8501, dagster_port: int = 3000, dag
     # process started in the background by a shell inherits SIGINT ignored, and Python then leaves it ignored.
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        return _run(servers, settings, logs, env, port, dagster_port, dagster, say, t, ready_timeout, until)
+        return _run(servers, settings, logs, env, Ports(api_port, port, workbench_port, dagster_port), dagster, say,
+                    t, ready_timeout, until)
     except KeyboardInterrupt:
         say(t("正在停止…", "stopping…"))
         return 0
@@ -129,20 +130,49 @@ def serve(settings: Settings, *, port: int = 8501, dagster_port: int = 3000, dag
             signal.signal(sig, handler)
 
 
-def _run(servers: list[Server], settings: Settings, logs: Path, env: dict[str, str], port: int, dagster_port: int,
+@dataclass(frozen=True)
+class Ports:
+    api: int
+    dashboards: int
+    workbench: int
+    dagster: int
+
+
+def _streamlit(script: Path, port: int) -> list[str]:
+    # no developer controls in the toolbar ("Deploy", rerun settings): the pages are for the bureau's users
+    return [str(BIN / "streamlit"), "run", str(script), "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+
+
+def _run(servers: list[Server], settings: Settings, logs: Path, env: dict[str, str], ports: Ports,
          dagster: bool, say: Callable[[str], None], t: Callable[[str, str], str], ready_timeout: float,
          until: Callable[[], bool] | None) -> int:
-    url = f"http://127.0.0.1:{port}"
+    from .idp import DEFAULT_PORT, oidc_settings, start_idp
+
+    oidc = oidc_settings(settings, env)
+    api = f"http://127.0.0.1:{ports.api}"
+    env = {**env, "FISCAL_API_URL": api}
+    if oidc.embedded:
+        proc = start_idp(settings, port=int(env.get("FISCAL_IDP_PORT") or DEFAULT_PORT), bridge_url=api,
+                         log=logs / "idp.log")
+        servers.append(Server("身份认证 identity provider", oidc.issuer, oidc.discovery_url, proc))
+    servers.append(Server("接口 API", f"{api}/api/v1/docs", f"{api}/api/v1/health", _start(
+        [str(BIN / "uvicorn"), "--factory", "fiscal_app.api.server:app_from_env", "--host", "127.0.0.1", "--port",
+         str(ports.api), "--no-access-log"], env, logs / "api.log")))
+    url = f"http://127.0.0.1:{ports.dashboards}"
     servers.append(Server("驾驶舱 dashboards", url, f"{url}/_stcore/health", _start(
-        [str(BIN / "streamlit"), "run", str(ROOT / "dashboards" / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env, logs / "dashboards.log")))
+        _streamlit(ROOT / "dashboards" / "app.py", ports.dashboards), env, logs / "dashboards.log")))
+    workbench = ROOT / "workbench" / "app.py"
+    if workbench.exists():
+        url = f"http://127.0.0.1:{ports.workbench}"
+        servers.append(Server("工作台 workbench", url, f"{url}/_stcore/health", _start(
+            _streamlit(workbench, ports.workbench), env, logs / "workbench.log")))
     if dagster:
-        url = f"http://127.0.0.1:{dagster_port}"
+        url = f"http://127.0.0.1:{ports.dagster}"
         denv = {**env, "DAGSTER_HOME": str(dagster_home(settings))}
         servers.append(Server("Dagster", url, f"{url}/server_info", _start(
             [str(BIN / "dagster"), "dev", "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p",
-             str(dagster_port)], denv, logs / "dagster.log")))
+             str(ports.dagster)], denv, logs / "dagster.log")))
     waiting = list(servers)
     deadline = time.monotonic() + ready_timeout
     while waiting:

@@ -1,4 +1,5 @@
-"""``fiscal serve``: both servers answer on 127.0.0.1, the URLs are printed, and Ctrl-C leaves no process behind."""
+"""``fiscal serve``: the identity provider, the API, the dashboards and Dagster answer on 127.0.0.1, the URLs are
+printed, the API refuses a request without a token, and Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -45,11 +47,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_serve_prints_both_urls_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    port, dport = _free_port(18600), _free_port(13600)
-    env = {**os.environ, "FISCAL_HOME": str(tmp_path / "home"), "FISCAL_LANG": "en"}
+def test_serve_prints_every_url_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    port, dport, aport = _free_port(18600), _free_port(13600), _free_port(18000)
+    wport, iport = _free_port(18700), _free_port(18400)
+    env = {**os.environ, "FISCAL_HOME": str(tmp_path / "home"), "FISCAL_LANG": "en", "FISCAL_IDP_PORT": str(iport)}
+    env.pop("FISCAL_OIDC_ISSUER", None)
     # started as a shell starts a background job, with SIGINT ignored: Ctrl-C must still stop it
-    proc = subprocess.Popen([str(FISCAL), "serve", "--port", str(port), "--dagster-port", str(dport)], cwd=ROOT,
+    proc = subprocess.Popen([str(FISCAL), "serve", "--port", str(port), "--dagster-port", str(dport), "--api-port",
+                             str(aport), "--workbench-port", str(wport)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: list[str] = []
@@ -68,6 +73,14 @@ def test_serve_prints_both_urls_and_ctrl_c_stops_everything(tmp_path: Path) -> N
             assert r.read().decode().strip() == "ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{dport}/server_info", timeout=10) as r:
             assert "dagster_webserver_version" in json.loads(r.read())
+        assert f"http://127.0.0.1:{aport}" in out and f"http://127.0.0.1:{iport}" in out, out
+        with urllib.request.urlopen(f"http://127.0.0.1:{iport}/.well-known/openid-configuration", timeout=10) as r:
+            assert json.loads(r.read())["issuer"] == f"http://127.0.0.1:{iport}"
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{aport}/api/v1/me", timeout=10)
+            raise AssertionError("the API answered without a token")
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
         started = _descendants(proc.pid)
         assert len(started) >= 3          # streamlit, dagster dev and what dagster dev starts
         started = _descendants(proc.pid)
@@ -85,4 +98,4 @@ def test_serve_prints_both_urls_and_ctrl_c_stops_everything(tmp_path: Path) -> N
     time.sleep(1)
     left = [p for p in started if _alive(p)]
     assert left == [], f"processes left behind: {left}"
-    assert port_free(port) and port_free(dport)
+    assert all(port_free(p) for p in (port, dport, aport, wport, iport))
