@@ -35,7 +35,7 @@ from fiscal_core.domain.money import to_fen, to_yuan
 from fiscal_core.domain.tz import TZ
 from fiscal_core.domain.workflow import DOC_KINDS
 from fiscal_core.service_layer import identity, scoped
-from fiscal_core.service_layer.core import Core
+from fiscal_core.service_layer.core import BatchRefused, Core
 
 from .auth import Principal, TokenVerifier, Unauthorized, bearer
 
@@ -330,15 +330,39 @@ def create_app(core: Core, verifier: TokenVerifier, *, extra_routers: tuple[APIR
     def submit_payment(body: PaymentApplicationIn, who: Who,
                        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None
                        ) -> dict[str, Any]:
-        actor = who.actor({Role.UNIT_CLERK}, body.agency_code)
-        res = core.handle(c.SubmitPayment(
+        res = core.handle(_payment(who, body, idempotency_key))
+        return {"pay_app_id": res.pay_app_id, "pay_app_no": res.pay_app_no, "status": res.status,
+                "replayed": res.replayed}
+
+    @r.post("/payment-applications/batch", status_code=201, tags=["payment_applications"],
+            summary="批量导入支付申请（全部成功或全部不写入）/ import many applications, all or nothing")
+    def submit_many(body: list[PaymentApplicationIn], who: Who) -> Any:
+        cmds, errors = [], []
+        for i, x in enumerate(body):
+            try:
+                cmds.append(_payment(who, x, None))
+            except DomainError as e:
+                errors.append({"row": i + 1, "rule": e.rule, "detail": e.message, "detail_en": e.en,
+                               "fields": {k: str(v) for k, v in e.fields.items()}})
+        if not errors:
+            try:
+                res = core.handle_all(cmds)
+                return {"items": [{"row": i + 1, "pay_app_id": x.pay_app_id, "pay_app_no": x.pay_app_no,
+                                   "status": x.status} for i, x in enumerate(res)]}
+            except BatchRefused as e:
+                errors = [{"row": i + 1, "rule": err.rule, "detail": err.message, "detail_en": err.en,
+                           "fields": {k: str(v) for k, v in err.fields.items()}} for i, err in e.items]
+        return problem(422, "batch_refused", f"批量导入未执行：{len(errors)} 行有误，全部未写入",
+                       f"nothing imported: {len(errors)} row(s) refused", errors=errors)
+
+    def _payment(who: Caller, body: PaymentApplicationIn, idempotency_key: str | None) -> c.SubmitPayment:
+        return c.SubmitPayment(
             body.agency_code, body.bgt_id, body.pro_code, body.exp_func_code, body.gov_bgt_eco_code,
             body.dep_bgt_eco_code, body.fund_type_code, to_fen(body.pay_app_amt, "pay_app_amt"), body.payee_acct_name,
             body.payee_acct_no, body.payee_acct_bank_name, body.use_des, body.create_date or who.day,
             body.set_mode_code, body.pay_type_code, body.fund_traobj_type_code, body.contract_no,
-            idem_key=f"{who.user_id}:{idempotency_key}" if idempotency_key else None, actor=actor))
-        return {"pay_app_id": res.pay_app_id, "pay_app_no": res.pay_app_no, "status": res.status,
-                "replayed": res.replayed}
+            idem_key=f"{who.user_id}:{idempotency_key}" if idempotency_key else None,
+            actor=who.actor({Role.UNIT_CLERK}, body.agency_code))
 
     @r.post("/payment-applications/{pay_app_id}/actions", tags=["payment_applications"],
             summary="办理支付申请（经待办）/ act on an application through one's inbox")

@@ -119,6 +119,17 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
 RETRIES = 5
 
 
+class BatchRefused(DomainError):
+    """A batch written all-or-nothing was refused: ``items`` names each refused command by position."""
+
+    http_status = 422
+
+    def __init__(self, items: list[tuple[int, DomainError]]) -> None:
+        super().__init__("batch_refused", f"批量导入未执行：{len(items)} 条有误，全部未写入",
+                         f"nothing imported: {len(items)} item(s) refused", refused=len(items))
+        self.items = items
+
+
 def wall_clock() -> datetime:
     return datetime.now(TZ)
 
@@ -216,6 +227,29 @@ class Core:
             return self._transact(lambda uow: work(uow, False))  # type: ignore[no-any-return]
         except DomainError:
             return self._transact(lambda uow: work(uow, True))  # type: ignore[no-any-return]
+
+    def handle_all(self, cmds: Sequence[c.Command]) -> list[Any]:
+        """Several commands as one: all are written or none (a batch import). Every command is tried, each in
+        a savepoint, so that a refusal names every bad item, not only the first; then, if any was refused,
+        the whole transaction is rolled back and ``BatchRefused`` lists them by position."""
+        bgt_ids = sorted({b for cmd in cmds if isinstance(b := getattr(cmd, "bgt_id", None), str)})
+
+        def work(uow: UnitOfWork) -> list[Any]:
+            if self.db.is_postgres and bgt_ids:
+                uow.indicators.lock_ids(bgt_ids)
+            out: list[Any] = []
+            errors: list[tuple[int, DomainError]] = []
+            for i, cmd in enumerate(cmds):
+                try:
+                    with uow.savepoint():
+                        out.append(HANDLERS[type(cmd)](uow, cmd))
+                except DomainError as e:
+                    errors.append((i, e))
+            if errors:
+                raise BatchRefused(errors)
+            return out
+
+        return self._transact(work)  # type: ignore[no-any-return]
 
     # -- read side -------------------------------------------------------------------------------------
     def verify_journal(self, anchors: Sequence[tuple[int, str]] = ()) -> queries.AuditReport:

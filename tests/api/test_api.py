@@ -197,3 +197,20 @@ def test_the_openapi_document_uses_the_standards_names(world: World, api: Api, p
     fields = spec["components"]["schemas"]["PaymentApplicationIn"]["properties"]
     assert {"agency_code", "bgt_id", "pro_code", "exp_func_code", "pay_app_amt", "payee_acct_no"} <= set(fields)
     assert "/api/v1/inbox" in spec["paths"] and "/api/v1/payment-applications" in spec["paths"]
+
+
+def test_a_batch_import_writes_all_rows_or_none_and_names_every_bad_row(world: World, api: Api) -> None:
+    platform_users(world)
+    _, bgt = world.funded(1_000_00)
+    good = application(world, bgt, "100.00")
+    with api.client("jb101001") as clerk:
+        r = clerk.post("/api/v1/payment-applications/batch",
+                       json=[good, {**good, "pay_app_amt": "5000.00"}, good, {**good, "exp_func_code": "9999999"}])
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+        assert [e["row"] for e in r.json()["errors"]] == [2, 4]
+        assert clerk.get("/api/v1/payment-applications").json()["items"] == []      # nothing half-imported
+        assert world.balance(bgt)["inflight_amt"] == 0
+        r = clerk.post("/api/v1/payment-applications/batch", json=[good, good, good])
+        assert r.status_code == 201 and [i["row"] for i in r.json()["items"]] == [1, 2, 3]
+    assert world.balance(bgt)["inflight_amt"] == 300_00
+    world.assert_consistent()
