@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: demo test test-fast lint bench setup postgres chromium
+.PHONY: demo test test-fast lint bench setup postgres chromium idp
 
 # uv (from PyPI) builds .venv from the lock file; `python3 -m uv` works wherever pip put it
 .venv/bin/fiscal: pyproject.toml uv.lock
@@ -10,7 +10,14 @@ PY := .venv/bin/python
 	python3 -m uv sync --frozen
 	@touch $@
 
-setup: .venv/bin/fiscal
+# the embedded identity provider's node packages (npm's oidc-provider, from idp/package-lock.json)
+idp/node_modules/.package-lock.json: idp/package-lock.json
+	npm ci --prefix idp --no-audit --no-fund
+	@touch $@
+
+idp: idp/node_modules/.package-lock.json
+
+setup: .venv/bin/fiscal idp
 
 demo: setup
 	.venv/bin/fiscal demo
