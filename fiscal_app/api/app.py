@@ -27,14 +27,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from fiscal_core.adapters.identity_repo import IdentityRepo
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.actors import Actor, Role
 from fiscal_core.domain.errors import DomainError, NotFound, PermissionDenied
-from fiscal_core.domain.identity import Grant, ScopeKind
+from fiscal_core.domain.identity import Grant
 from fiscal_core.domain.money import to_fen, to_yuan
 from fiscal_core.domain.tz import TZ
 from fiscal_core.domain.workflow import DOC_KINDS
-from fiscal_core.service_layer import identity, scoped
+from fiscal_core.service_layer import scoped
 from fiscal_core.service_layer.core import BatchRefused, Core
 
 from .auth import Principal, TokenVerifier, Unauthorized, bearer
@@ -159,34 +160,31 @@ class BankReceiptsIn(BaseModel):
 
 # -- the caller ---------------------------------------------------------------------------------------------
 class Caller:
-    """The authenticated person and their valid grants (own and delegated) on today's date."""
+    """The authenticated person and their valid grants (own and delegated) on today's date, read once per
+    request on a read connection (no write transaction: a read must not queue behind the writers)."""
 
     def __init__(self, core: Core, principal: Principal) -> None:
         self.core = core
         self.principal = principal
         self.user_id = principal.user_id
         self.day = datetime.now(TZ).date()
-        self.grants: list[Grant] = core.query(identity.grants_of, self.user_id, self.day)
+        with core.db.read() as conn:
+            self.grants: list[Grant] = IdentityRepo(conn).grants(self.user_id, self.day)
 
     def actor(self, roles: set[Role], agency_code: str | None = None) -> Actor:
         """The caller as one of ``roles`` for ``agency_code`` (their grant whose scope covers it)."""
-        for g in self.grants:
-            if g.role not in roles:
-                continue
-            if agency_code is None or self._covers(g, agency_code):
-                a = g.actor()
-                if g.scope_kind in (ScopeKind.DIV, ScopeKind.DIVISION) or agency_code is None:
-                    return a
-                return Actor(a.user_id, a.role, agency_code if g.role in (Role.UNIT_CLERK, Role.UNIT_LEADER)
-                             else None, a.dept_code, a.on_behalf_of)
+        mine = [g for g in self.grants if g.role in roles]
+        if mine and agency_code is not None:
+            with self.core.db.read() as conn:
+                nodes = IdentityRepo(conn).scope_nodes(agency_code)
+            mine = [g for g in mine if (g.scope_kind.value, g.scope_code) in nodes]
+        for g in mine:
+            a = g.actor()
+            if g.role in (Role.UNIT_CLERK, Role.UNIT_LEADER) and agency_code is not None:
+                return Actor(a.user_id, a.role, agency_code, None, a.on_behalf_of)
+            return a
         raise PermissionDenied("no_grant", "当前用户没有办理此业务的授权", "you hold no grant for this action",
                                roles="/".join(sorted(r.value for r in roles)), agency_code=agency_code or "")
-
-    def _covers(self, g: Grant, agency_code: str) -> bool:
-        with self.core.db.read() as conn:
-            return conn.execute(text("SELECT 1 FROM sys_scope WHERE agency_code = :a AND scope_kind = :k "
-                                     "AND scope_code = :c"),
-                                {"a": agency_code, "k": g.scope_kind.value, "c": g.scope_code}).first() is not None
 
 
 def _caller(request: Request) -> Caller:

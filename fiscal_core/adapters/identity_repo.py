@@ -162,6 +162,11 @@ class IdentityRepo:
                 ":ds", "(" + ", ".join(f":d{i}" for i in range(len(touched))) + ")"),
             **{f"d{i}": d for i, d in enumerate(touched)})]
 
+    def scope_nodes(self, agency_code: str) -> set[tuple[str, str]]:
+        """Every (scope_kind, scope_code) above the agency, itself included (its rows of the closure)."""
+        return {(r["scope_kind"], r["scope_code"]) for r in self._all(
+            "SELECT scope_kind, scope_code FROM sys_scope WHERE agency_code = :a", a=agency_code)}
+
     def dept_exists(self, dept_code: str) -> bool:
         return self._one("SELECT 1 AS x FROM bas_agency_info WHERE agency_code = :d AND parent_code IS NULL",
                          d=dept_code) is not None
