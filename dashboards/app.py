@@ -1,6 +1,7 @@
 """财政一体化管理平台 — leadership dashboards. Run: ``streamlit run dashboards/app.py`` (FISCAL_HOME set).
 
-Pages are declared here with st.navigation; each lives in views/. All SQL is in dashboards/data.py.
+Pages are declared here with st.navigation; each lives in views/. All SQL is in the data layer,
+dashboards/data/ (one module per page area).
 """
 
 from __future__ import annotations

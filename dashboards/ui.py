@@ -1,7 +1,8 @@
 """Shared page furniture: the page list, the sidebar (language, year, department, fund nature) with its
-persistence in session_state and the URL, the error guard around every page, and small display helpers.
+persistence in session_state and the URL, the error guard around every page, and small display helpers,
+among them the names of the core's statuses, levels and roles (from ``fiscal_core.domain.labels``).
 
-No SQL here (that is dashboards/data.py).
+No SQL here (that is the data layer, dashboards/data/).
 
 Persistence: the sidebar widgets live in app.py, which runs on every page, so their values stay in
 ``st.session_state`` across page switches. They are mirrored into the query string (``?lang=&year=&dept=
@@ -13,7 +14,7 @@ or by hand, and wins over the session; an absent value means nothing (page navig
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ import streamlit as st
 from dashboards import data
 from dashboards.fmt import wan
 from dashboards.i18n import both, lang, t
+from fiscal_core.domain import labels
+from fiscal_core.domain.labels import Label
+from fiscal_core.monitoring.catalogue import Level
 
 log = logging.getLogger("dashboards")
 
@@ -260,30 +264,50 @@ def wan_axis() -> str:
     return t("万元", "10k yuan (万元)")
 
 
-LEVEL_NAMES = {"red": ("红色", "red"), "orange": ("橙色", "orange"), "yellow": ("黄色", "yellow"),
-               "blue": ("蓝色", "blue"), "green": ("绿色", "green")}
+# ---------------------------------------------------------------------------------------------- labels
+# Statuses, levels, triggers and roles are named by the core (fiscal_core.domain.labels), never re-typed here.
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(value != value)  # NaN, pandas NA / NaT
+    except TypeError:
+        return False
+
+
+def label(value: Any, table: Mapping[Any, Label]) -> str:
+    """The core's label of a status / level / trigger / role code in the chosen language; a code the table
+    does not know shows as itself, a missing one as an empty string."""
+    return labels.label(None if _missing(value) else str(value), table, lang())
 
 
 def level_name(level: str) -> str:
-    zh, en = LEVEL_NAMES.get(level, (level, level))
-    return t(zh, en)
+    return label(level, labels.WARNING_LEVEL)
 
 
-LEVEL_COLOURS = {"red": "#d62728", "orange": "#ff7f0e", "yellow": "#e6b800", "blue": "#1f77b4", "green": "#2ca02c"}
-
-STATUS_NAMES = {
-    "awaiting_feedback": ("待单位反馈", "awaiting feedback"),
-    "awaiting_review": ("待处室审核", "awaiting review"),
-    "awaiting_confirmation": ("待确认", "awaiting confirmation"),
-    "rectifying": ("整改中", "rectifying"),
-    "closed": ("已办结", "closed"),
-    "not_registered": ("未登记处置", "not in the disposal workflow"),
-}
+def level_name_zh(level: str) -> str:
+    """A warning level in Chinese whatever the language: for widget options (which must not change with it)."""
+    return labels.label(level, labels.WARNING_LEVEL, "zh")
 
 
-def status_name(status: str) -> str:
-    zh, en = STATUS_NAMES.get(status, (status, status))
-    return t(zh, en)
+# presentation only: one colour per warning level of the core (a level the core adds later is grey)
+LEVEL_COLOURS: Mapping[str, str] = {Level.RED: "#d62728", Level.ORANGE: "#ff7f0e", Level.YELLOW: "#e6b800",
+                                    Level.BLUE: "#1f77b4"}
+
+
+def level_colour(level: str) -> str:
+    return LEVEL_COLOURS.get(level, "#7f7f7f")
+
+
+NOT_REGISTERED_NAME = ("未登记处置", "not in the disposal workflow")
+
+
+def disposal_status_name(status: str) -> str:
+    """A warning's disposal status: the core's WarnStatus, or the data layer's NOT_REGISTERED (a scheduled hit
+    the core's disposal workflow does not hold yet)."""
+    if status == data.NOT_REGISTERED:
+        return t(*NOT_REGISTERED_NAME)
+    return label(status, labels.WARNING_STATUS)
 
 
 def lang_is_en() -> bool:

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.fmt import pct, ratio, wan, wan_float
 from dashboards.i18n import t
+from fiscal_core.monitoring.disposal import WarnStatus
 
 f = ui.filters()
 st.title(t(f"{f.year} 年财政运行总览", f"Fiscal overview {f.year}"))
@@ -50,10 +51,10 @@ with c3, st.container(border=True):
         ui.empty("暂无库款数据", "No treasury cash data")
     ui.link("treasury", t("库款详情 →", "Treasury →"))
 with c4, st.container(border=True):
-    open_ = warn[warn["disposal_status"] != "closed"] if not warn.empty else warn
+    open_ = warn[warn["disposal_status"] != WarnStatus.CLOSED] if not warn.empty else warn
     st.metric(t("预警（未办结）", "Warnings (open)"), f"{len(open_):,}")
     counts = warn["warning_level"].value_counts() if not warn.empty else {}
-    st.caption(" · ".join(f"{ui.level_name(k)} {counts.get(k, 0)}" for k in ("red", "orange", "yellow", "blue")))
+    st.caption(" · ".join(f"{ui.level_name(k)} {counts.get(k, 0)}" for k in data.LEVELS))
     ui.link("warnings", t("预警详情 →", "Warnings →"))
 
 left, right = st.columns(2)
@@ -99,9 +100,9 @@ with left:
         ui.empty("本年度暂无预警", "No warnings this year")
     else:
         by_level = warn.groupby("warning_level").size()
-        levels = [lv for lv in ("red", "orange", "yellow", "blue") if lv in by_level]
+        levels = [lv for lv in data.LEVELS if lv in by_level]
         fig = go.Figure(go.Bar(x=[ui.level_name(lv) for lv in levels], y=[int(by_level[lv]) for lv in levels],
-                               marker_color=[ui.LEVEL_COLOURS[lv] for lv in levels]))
+                               marker_color=[ui.level_colour(lv) for lv in levels]))
         st.plotly_chart(ui.layout(fig, height=280))
 with right:
     st.subheader(t("主要风险（预测预警）", "Top risks (early warning)"))
@@ -109,7 +110,7 @@ with right:
     if ew is None:
         ui.forecast_missing()
     else:
-        risks = ew[ew["band"].isin(["red", "yellow"])]
+        risks = ew[ew["band"].isin(data.RISK_BANDS)]
         if risks.empty:
             st.success(t("所有预警指标均处于正常区间", "Every early-warning indicator is in its green band"))
         for r in risks.head(8).itertuples():

@@ -40,9 +40,10 @@ st.download_button(t("下载 XLSX（九张公开表）", "Download XLSX (all nin
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="disc_download",
                    icon=":material/download:")
 
+first = data.DISCLOSURE_TABLES[0][0]  # 公开表1, open; the others folded
 for table, _order in data.DISCLOSURE_TABLES:
     df = data.disclosure_table(table, dept, f.year)
-    with st.expander(t(*TITLES[table]), expanded=table.endswith("t01_budget_summary")):
+    with st.expander(t(*TITLES[table]), expanded=(table == first)):
         if df.empty:
             ui.empty("本表无数据（该部门没有这类资金）", "No rows (the department has no such funds)")
             continue

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.fmt import pct, wan, wan_float, yuan
 from dashboards.i18n import t
+from fiscal_core.domain import labels
 
 ACTIONS = {
     "project.declare": ("项目申报", "project declared"), "project.submit": ("项目提交", "project submitted"),
@@ -27,14 +28,10 @@ ACTIONS = {
     "payment.bank_return": ("银行退票", "returned by the bank"), "payment.refund": ("退款", "refund"),
     "payment.cleared": ("清算完成", "cleared"), "payment.clearing_batch": ("汇总清算", "clearing batch"),
 }
-STATUS = {"cleared": ("已清算", "cleared"), "paid": ("已支付", "paid"), "voucher_issued": ("已生成凭证", "voucher issued"),
-          "submitted": ("已提交", "submitted"), "approved": ("已审核", "approved"), "returned": ("已退回", "sent back"),
-          "voided": ("已作废", "voided"), "bank_returned": ("银行退票", "returned by bank"), "draft": ("草稿", "draft")}
 
 
-def status_name(s: str) -> str:
-    zh, en = STATUS.get(s, (s, s))
-    return t(zh, en)
+def pay_status(status: str) -> str:
+    return ui.label(status, labels.PAY_STATUS)
 
 
 f = ui.filters()
@@ -116,41 +113,37 @@ with st.expander(t("全年支出预测", "Year-end spending forecast")):
         }), hide_index=True)
 
 # ------------------------------------------------------------------------------------------------ drill
+# Department → project → payment → trail, one step per function. Each picker returns the choice (None when
+# there is none yet) and drill_down stops at the first missing one: returning, not st.stop(), which would also
+# stop the URL update that follows the page.
 
 
-def drill_down() -> None:
-    """Department → project → payment → trail; returns early at the first missing choice (st.stop() would
-    also stop the URL update that follows the page)."""
-    st.header(t("逐级查看：部门 → 项目 → 支付 → 来龙去脉", "Drill down: department → project → payment → trail"))
-    options = data.filter_options()
-    depts = {d["dept_code"]: d["dept_name"] for d in options["depts"]}
+def _clear_below_department() -> None:
+    st.session_state["dept"] = st.session_state["drill_dept"]
+    for key in ("pro", "pay"):
+        st.session_state.pop(key, None)
 
-    def _pick_dept() -> None:
-        choice = st.session_state["drill_dept"]
-        st.session_state["dept"] = choice
-        for key in ("pro", "pay"):
-            st.session_state.pop(key, None)
 
-    def _pick_pro() -> None:
-        st.session_state.pop("pay", None)
+def _clear_below_project() -> None:
+    st.session_state.pop("pay", None)
 
+
+def pick_department() -> str | None:
+    """The drill's department picker, in step with the sidebar's (choosing here changes the sidebar)."""
+    depts = {d["dept_code"]: d["dept_name"] for d in data.filter_options()["depts"]}
     st.session_state["drill_dept"] = f.dept or ui.ALL
-    st.selectbox(t("部门", "Department"), [ui.ALL, *depts], key="drill_dept", on_change=_pick_dept,
+    st.selectbox(t("部门", "Department"), [ui.ALL, *depts], key="drill_dept", on_change=_clear_below_department,
                  format_func=lambda c: "— 选择部门 / choose —" if c == ui.ALL else f"{c} {depts[c]}")
     if f.dept is None:
         ui.empty("选择一个部门，查看其项目、支付和每笔支付的来龙去脉。",
                  "Choose a department to see its projects, payments and each payment's trail.")
-        ui.set_page_params({"pro": None, "pay": None})
-        return
+    return f.dept
 
-    projects = data.dept_projects(f.year, f.dept, f.fund)
-    if projects.empty:
-        ui.empty("该部门本年度没有指标", "The department has no indicators this year")
-        ui.set_page_params({"pro": None, "pay": None})
-        return
-    names = dict(zip(projects["pro_code"], projects["pro_name"].fillna(""), strict=True))
-    fig = go.Figure()
+
+def projects_chart(projects: pd.DataFrame) -> None:
+    """The department's 15 largest projects: indicator after adjustments with what has been paid of it."""
     top = projects.head(15)
+    fig = go.Figure()
     fig.add_bar(y=top["pro_name"], x=[wan_float(v) for v in top["indicator_amt"]], name=t("指标", "Indicators"),
                 orientation="h", marker_color="#d9d9d9")
     fig.add_bar(y=top["pro_name"], x=[wan_float(v) for v in top["paid_amt"]], name=t("已支付", "Paid"), orientation="h",
@@ -160,15 +153,18 @@ def drill_down() -> None:
     fig.update_xaxes(title_text=ui.wan_axis(), tickformat=",.0f")
     st.plotly_chart(ui.layout(fig, height=max(260, 28 * len(top))))
 
+
+def pick_project(projects: pd.DataFrame) -> str | None:
+    names = dict(zip(projects["pro_code"], projects["pro_name"].fillna(""), strict=True))
     if st.session_state.get("pro") not in names:
         st.session_state.pop("pro", None)
-    pro = st.selectbox(t("项目", "Project"), list(names), key="pro", index=None, on_change=_pick_pro,
-                       placeholder=t("选择项目", "Choose a project"),
-                       format_func=lambda c: f"{names[c]} · {c}")
-    if pro is None:
-        ui.set_page_params({"pro": None, "pay": None})
-        return
+    pro: str | None = st.selectbox(t("项目", "Project"), list(names), key="pro", index=None,
+                                   on_change=_clear_below_project, placeholder=t("选择项目", "Choose a project"),
+                                   format_func=lambda c: f"{names[c]} · {c}")
+    return pro
 
+
+def project_figures(projects: pd.DataFrame, pro: str) -> None:
     p = projects[projects["pro_code"] == pro].iloc[0]
     c1, c2, c3, c4 = st.columns(4)
     with c1:
@@ -180,27 +176,27 @@ def drill_down() -> None:
     with c4:
         st.metric(t("支付笔数", "Payments"), f"{int(p['payments']):,}")
 
-    pays = data.project_payments(f.year, pro)
-    if pays.empty:
-        ui.empty("该项目本年度还没有支付申请", "No payment applications on this project this year")
-        ui.set_page_params({"pro": pro, "pay": None})
-        return
-    labels = {r.pay_app_id: f"{r.create_date:%Y-%m-%d} · {yuan(r.pay_app_amt)} 元 · {r.payee_acct_name} · {r.pay_app_no}"
-              for r in pays.itertuples()}
-    if st.session_state.get("pay") not in labels:
-        st.session_state.pop("pay", None)
-    pay = st.selectbox(t("支付申请", "Payment application"), list(labels), key="pay", index=None,
-                       placeholder=t("选择一笔支付", "Choose a payment"), format_func=lambda k: labels[k])
-    ui.set_page_params({"pro": pro, "pay": pay})
-    if pay is None:
-        st.dataframe(pd.DataFrame({
-            t("申请日期", "Applied"): pays["create_date"], t("编号", "Number"): pays["pay_app_no"],
-            t("金额（元）", "Amount (yuan)"): [yuan(v) for v in pays["pay_app_amt"]],
-            t("收款人", "Payee"): pays["payee_acct_name"], t("状态", "Status"): [status_name(v) for v in pays["status"]],
-            t("用途", "Purpose"): pays["use_des"]}), hide_index=True)
-        return
 
-    # ------------------------------------------------------------------------------------------------ trail
+def pick_payment(pays: pd.DataFrame) -> str | None:
+    choices = {r.pay_app_id: f"{r.create_date:%Y-%m-%d} · {yuan(r.pay_app_amt)} 元 · {r.payee_acct_name} · {r.pay_app_no}"
+               for r in pays.itertuples()}
+    if st.session_state.get("pay") not in choices:
+        st.session_state.pop("pay", None)
+    pay: str | None = st.selectbox(t("支付申请", "Payment application"), list(choices), key="pay", index=None,
+                                   placeholder=t("选择一笔支付", "Choose a payment"), format_func=lambda k: choices[k])
+    return pay
+
+
+def payments_table(pays: pd.DataFrame) -> None:
+    st.dataframe(pd.DataFrame({
+        t("申请日期", "Applied"): pays["create_date"], t("编号", "Number"): pays["pay_app_no"],
+        t("金额（元）", "Amount (yuan)"): [yuan(v) for v in pays["pay_app_amt"]],
+        t("收款人", "Payee"): pays["payee_acct_name"], t("状态", "Status"): [pay_status(v) for v in pays["status"]],
+        t("用途", "Purpose"): pays["use_des"]}), hide_index=True)
+
+
+def payment_header(pay: str) -> None:
+    """The payment itself: amounts, status, who was paid for what, and a link to this view."""
     pm = data.payment(pay)
     if pm is None:
         raise ui.NoData(t("找不到这笔支付申请", "Payment application not found"))
@@ -211,7 +207,7 @@ def drill_down() -> None:
     with c2:
         st.metric(t("净支付（元）", "Net paid (yuan)"), yuan(pm["net_paid_amt"]))
     with c3:
-        st.metric(t("状态", "Status"), status_name(pm["status"]))
+        st.metric(t("状态", "Status"), pay_status(pm["status"]))
     with c4:
         st.metric(t("清算日期", "Cleared on"), str(pm["cleared_date"] or "—"))
     st.markdown(t(f"**单位** {pm['agency_name']} · **项目** {pm['pro_name']} · **指标** `{pm['bgt_id']}` · "
@@ -223,34 +219,49 @@ def drill_down() -> None:
     st.caption(t(f"链接到此页：?dept={pm['dept_code']}&pro={pm['pro_code']}&pay={pay}",
                  f"Link to this view: ?dept={pm['dept_code']}&pro={pm['pro_code']}&pay={pay}"))
 
+
+def trail_steps(pay: str) -> pd.DataFrame | None:
+    """The payment's journalled steps with a readable label and role each; None (and a message) when none."""
     trail = data.payment_trace(pay)
     if trail.empty:
         ui.empty("日志中没有这笔支付的环节", "The journal has no steps for this payment")
-        return
+        return None
     trail = trail.astype(object).where(trail.notna(), None)  # pandas NA is not a bool: None reads cleanly below
     trail["label"] = [t(*ACTIONS.get(a, (a, a))) for a in trail["action"]]
-    stages = trail.drop_duplicates("stage_no").sort_values("stage_no")["stage"].tolist()
+    trail["role"] = [ui.label(r, labels.ROLE) for r in trail["actor_role"]]
+    return trail
+
+
+def trail_timeline(trail: pd.DataFrame, stages: list[str]) -> None:
     fig = go.Figure(go.Scatter(
         x=trail["occurred_at"], y=trail["stage"], mode="markers+lines", line={"color": "#c7c7c7", "width": 1},
         marker={"size": 11, "color": [int(v) for v in trail["stage_no"]], "colorscale": "Viridis"},
         text=[f"{lbl}<br>{a or ''} {('(' + r + ')') if r else ''}<br>{o or ''}" for lbl, a, r, o in
-              zip(trail["label"], trail["actor"], trail["actor_role"], trail["opinion"], strict=True)],
+              zip(trail["label"], trail["actor"], trail["role"], trail["opinion"], strict=True)],
         hovertemplate="%{x}<br>%{text}<extra></extra>"))
     fig.update_yaxes(categoryorder="array", categoryarray=stages[::-1])
     st.plotly_chart(ui.layout(fig, height=320))
 
+
+def trail_by_stage(trail: pd.DataFrame, stages: list[str]) -> None:
+    """One readable line per journalled step, grouped by stage."""
     for stage in stages:
         steps = trail[trail["stage"] == stage]
         with st.container(border=True):
             st.markdown(f"**{stage}**")
             for r in steps.itertuples():
                 depth = f" · {t('来源链第', 'origin depth ')}{r.lineage_depth}{t('层', '')}" if r.lineage_depth else ""
-                who = f"{r.actor or ''}{'（' + r.actor_role + '）' if r.actor_role else ''}"
+                who = f"{r.actor or ''}{'（' + r.role + '）' if r.role else ''}"
                 opinion = f" · “{r.opinion}”" if r.opinion else ""
                 st.markdown(f"`{r.occurred_at:%Y-%m-%d %H:%M}` {r.label} · {who}{opinion} · "
                             f"{r.object_type} `{r.object_id}`{depth} · {t('日志', 'journal')} #{r.journal_seq}")
+
+
+def trail_details(trail: pd.DataFrame) -> None:
+    """The steps as a table, and the event data of the step asked for."""
     with st.expander(t("环节明细（含事件数据）", "Steps with their event data")):
-        st.dataframe(trail[["step_no", "stage", "label", "occurred_at", "actor", "actor_role", "opinion", "object_type",
+        table = trail.assign(actor_role=trail["role"])
+        st.dataframe(table[["step_no", "stage", "label", "occurred_at", "actor", "actor_role", "opinion", "object_type",
                             "object_id", "journal_seq"]], hide_index=True)
         pick = st.number_input(t("查看第几步的事件数据", "Show the event data of step"), min_value=1,
                                max_value=int(trail["step_no"].max()), value=1, step=1)
@@ -260,6 +271,52 @@ def drill_down() -> None:
                 st.json(json.loads(detail.iloc[0]["detail_json"]))
             except ValueError:
                 st.code(detail.iloc[0]["detail_json"])
+
+
+def payment_trail(pay: str) -> None:
+    """来龙去脉: the payment, then its journalled steps as a timeline, by stage, and in detail."""
+    payment_header(pay)
+    trail = trail_steps(pay)
+    if trail is None:
+        return
+    stages = trail.drop_duplicates("stage_no").sort_values("stage_no")["stage"].tolist()
+    trail_timeline(trail, stages)
+    trail_by_stage(trail, stages)
+    trail_details(trail)
+
+
+def drill_down() -> None:
+    """Department → project → payment → trail, stopping at the first choice not made yet; the URL follows the
+    choices (``?pro=&pay=``)."""
+    st.header(t("逐级查看：部门 → 项目 → 支付 → 来龙去脉", "Drill down: department → project → payment → trail"))
+    dept = pick_department()
+    if dept is None:
+        ui.set_page_params({"pro": None, "pay": None})
+        return
+
+    projects = data.dept_projects(f.year, dept, f.fund)
+    if projects.empty:
+        ui.empty("该部门本年度没有指标", "The department has no indicators this year")
+        ui.set_page_params({"pro": None, "pay": None})
+        return
+    projects_chart(projects)
+    pro = pick_project(projects)
+    if pro is None:
+        ui.set_page_params({"pro": None, "pay": None})
+        return
+    project_figures(projects, pro)
+
+    pays = data.project_payments(f.year, pro)
+    if pays.empty:
+        ui.empty("该项目本年度还没有支付申请", "No payment applications on this project this year")
+        ui.set_page_params({"pro": pro, "pay": None})
+        return
+    pay = pick_payment(pays)
+    ui.set_page_params({"pro": pro, "pay": pay})
+    if pay is None:
+        payments_table(pays)
+        return
+    payment_trail(pay)
 
 
 drill_down()

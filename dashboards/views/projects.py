@@ -9,7 +9,9 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.fmt import pct, wan
 from dashboards.i18n import t
+from fiscal_core.domain import labels
 
+# the data layer's own codes: the funnel's stages (data.FUNNEL) and where a project waits (data.STUCK_AT)
 STAGES = {"declared": ("申报", "declared"), "submitted": ("提交", "submitted"), "unit_approved": ("单位审核", "unit approved"),
           "dept_approved": ("部门审核", "department approved"), "library": ("财政入库", "in the library"),
           "budgeted": ("纳入预算", "budgeted"), "indicator": ("指标下达", "indicator issued"),
@@ -17,10 +19,6 @@ STAGES = {"declared": ("申报", "declared"), "submitted": ("提交", "submitted
 STUCK = {"review": ("审核中", "in review"), "library": ("入库未纳入预算", "in the library, not budgeted"),
          "budgeted": ("已纳入预算未下达指标", "budgeted, no indicator"),
          "indicator": ("已下达指标未支付", "indicator issued, nothing paid")}
-STATUS = {"draft": ("草稿", "draft"), "unit_review": ("单位审核", "unit review"), "dept_review": ("部门审核", "department review"),
-          "fin_review": ("财政审核", "bureau review"), "reserved": ("已入库", "in the library"), "budgeted": ("已纳入预算", "budgeted"),
-          "executing": ("执行中", "executing"), "completed": ("已完成", "completed"), "terminated": ("已终止", "terminated"),
-          "returned": ("已退回", "returned"), "voided": ("已作废", "voided")}
 
 
 def name(d: dict[str, tuple[str, str]], k: str) -> str:
@@ -66,7 +64,7 @@ else:
         t("总金额（万元）", "Total (万元)"): [wan(v) for v in roll["pro_total_amt"]],
         t("本年指标（万元）", "Indicators (万元)"): [wan(v) for v in roll["indicator_amt"]],
         t("已支付（万元）", "Paid (万元)"): [wan(v) for v in roll["paid_amt"]],
-        t("状态", "Status"): [name(STATUS, s) for s in roll["pro_status"]],
+        t("状态", "Status"): [ui.label(s, labels.PROJECT_STATUS) for s in roll["pro_status"]],
     }), hide_index=True)
 
 st.subheader(t("绩效：目标进度与执行进度（双监控）、自评得分", "Performance: targets vs execution, self-evaluation"))

@@ -93,6 +93,6 @@ with proc_tab:
         st.dataframe(pd.DataFrame({
             t("单位", "Agency"): sp["agency_code"], t("收款人", "Payee"): sp["payee_acct_name"],
             t("金额（元）", "Amount (yuan)"): [yuan(v) for v in sp["amount"]], t("期间", "Period"): sp["period"],
-            t("说明", "Message"): sp["message"], t("处置状态", "Status"): [ui.status_name(v) for v in sp["disposal_status"]],
+            t("说明", "Message"): sp["message"], t("处置状态", "Status"): [ui.disposal_status_name(v) for v in sp["disposal_status"]],
         }), hide_index=True)
         ui.link("warnings", t("在预警页查看证据 →", "See the evidence on the warnings page →"))

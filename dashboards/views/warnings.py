@@ -12,6 +12,9 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.fmt import yuan
 from dashboards.i18n import t
+from fiscal_core.domain import labels
+from fiscal_core.monitoring.catalogue import Level
+from fiscal_core.monitoring.disposal import WarnStatus
 
 f = ui.filters()
 st.title(t(f"{f.year} 年动态监控预警", f"Monitoring warnings {f.year}"))
@@ -23,21 +26,21 @@ c1, c2, c3, c4 = st.columns(4)
 with c1:
     st.metric(t("预警总数", "Warnings"), f"{len(w):,}")
 with c2:
-    st.metric(t("红色（拦截）", "Red (blocked)"), f"{int((w['warning_level'] == 'red').sum()):,}")
+    st.metric(t("红色（拦截）", "Red (blocked)"), f"{int((w['warning_level'] == Level.RED).sum()):,}")
 with c3:
     st.metric(t("已登记处置", "In the disposal workflow"), f"{int(w['is_in_core'].fillna(False).sum()):,}")
 with c4:
-    st.metric(t("已办结", "Closed"), f"{int((w['disposal_status'] == 'closed').sum()):,}")
+    st.metric(t("已办结", "Closed"), f"{int((w['disposal_status'] == WarnStatus.CLOSED).sum()):,}")
 
 left, right = st.columns(2)
 with left:
     by_rule = w.groupby(["rule_code", "rule_name", "warning_level"]).size().reset_index(name="n")
     fig = go.Figure()
-    for level in ("red", "orange", "yellow", "blue"):
+    for level in data.LEVELS:
         part = by_rule[by_rule["warning_level"] == level]
         if not part.empty:
             fig.add_bar(y=part["rule_code"] + " " + part["rule_name"], x=part["n"], orientation="h",
-                        name=ui.level_name(level), marker_color=ui.LEVEL_COLOURS[level])
+                        name=ui.level_name(level), marker_color=ui.level_colour(level))
     fig.update_layout(barmode="stack", title=t("按规则", "By rule"))
     fig.update_yaxes(autorange="reversed")
     st.plotly_chart(ui.layout(fig, height=max(280, 30 * len(by_rule))))
@@ -47,13 +50,14 @@ with right:
     fig = go.Figure()
     for status in by_dept["status"].unique():
         part = by_dept[by_dept["status"] == status]
-        fig.add_bar(y=part["dept"], x=part["n"], orientation="h", name=ui.status_name(status))
+        fig.add_bar(y=part["dept"], x=part["n"], orientation="h", name=ui.disposal_status_name(status))
     fig.update_layout(barmode="stack", title=t("按部门与处置状态", "By department and disposal status"))
     st.plotly_chart(ui.layout(fig, height=max(280, 30 * by_dept["dept"].nunique())))
 
 st.subheader(t("预警清单", "Warnings"))
-levels = st.multiselect(t("级别", "Level"), ["red", "orange", "yellow", "blue"], default=["red", "orange", "yellow", "blue"],
-                        format_func=lambda lv: f"{ui.LEVEL_NAMES[lv][0]} {lv}", key="warn_levels")
+all_levels = [lv.value for lv in data.LEVELS]
+levels = st.multiselect(t("级别", "Level"), all_levels, default=all_levels,
+                        format_func=lambda lv: f"{ui.level_name_zh(lv)} {lv}", key="warn_levels")
 rules = sorted(w["rule_code"].unique())
 rule = st.selectbox(t("规则", "Rule"), ["", *rules], key="warn_rule",
                     format_func=lambda r: "全部规则 / All" if r == "" else
@@ -67,7 +71,7 @@ table = pd.DataFrame({
     t("单位", "Agency"): shown["agency_name"].fillna(shown["agency_code"]),
     t("金额（元）", "Amount (yuan)"): [yuan(v) for v in shown["amount"]],
     t("发现时间", "Detected"): shown["detected_at"],
-    t("处置状态", "Status"): [ui.status_name(v) for v in shown["disposal_status"]],
+    t("处置状态", "Status"): [ui.disposal_status_name(v) for v in shown["disposal_status"]],
     t("说明", "Message"): shown["message"],
 })
 event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="warn_table")
@@ -81,7 +85,7 @@ picked = st.selectbox(t("查看预警详情", "Warning details"), keys, index=ke
 r = shown[shown["warning_key"] == picked].iloc[0]
 with st.container(border=True):
     st.markdown(f"**{r['rule_code']} {r['rule_name']}** · {ui.level_name(r['warning_level'])} · {r['handling']} · "
-                f"{r['dimension']} · {t('触发', 'trigger')} {r['trigger_type']}")
+                f"{r['dimension']} · {t('触发', 'trigger')} {ui.label(r['trigger_type'], labels.TRIGGER)}")
     st.markdown(r["message"])
     st.caption(t(f"单位 {r['agency_name']}；项目 {r['pro_code'] or '—'}；指标 {r['bgt_id'] or '—'}；支付申请 {r['pay_app_id'] or '—'}；"
                  f"期间 {r['period'] or '—'}；发现于 {r['detected_at']}",
@@ -97,9 +101,14 @@ with st.container(border=True):
     st.markdown(t("**处置过程**", "**Disposal**"))
     steps = data.warning_steps(picked)
     if steps is not None and not steps.empty:
-        st.dataframe(steps, hide_index=True)
+        named = steps.assign(
+            from_status=[ui.label(v, labels.WARNING_STATUS) for v in steps["from_status"]],
+            to_status=[ui.label(v, labels.WARNING_STATUS) for v in steps["to_status"]],
+            actor_role=[ui.label(v, labels.ROLE) for v in steps["actor_role"]])
+        st.dataframe(named, hide_index=True)
     else:
-        st.write(t(f"当前状态：{ui.status_name(r['disposal_status'])}；逾期升级 {int(r['escalation_level'] or 0)} 次。",
-                   f"Current status: {ui.status_name(r['disposal_status'])}; escalated {int(r['escalation_level'] or 0)} times."))
+        status = ui.disposal_status_name(r["disposal_status"])
+        st.write(t(f"当前状态：{status}；逾期升级 {int(r['escalation_level'] or 0)} 次。",
+                   f"Current status: {status}; escalated {int(r['escalation_level'] or 0)} times."))
         st.caption(t("该预警尚无处置记录（定时规则命中在 fiscal monitor sync 后进入处置流程）。",
                      "No disposal steps yet (scheduled hits enter the disposal workflow with fiscal monitor sync)."))

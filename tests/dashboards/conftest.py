@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from ingest.warehouse import connect_governed
 from tests.district import Built
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,14 +27,16 @@ class Warehouse:
     def path(self) -> Path:
         return self.home / "warehouse.duckdb"
 
+    # reads are governed like the dashboards' own connections: in one process DuckDB refuses a second
+    # connection to a file with a different configuration, and AppTest runs the app in this process
     def one(self, sql: str, params: list[Any] | None = None) -> Any:
-        with duckdb.connect(str(self.path), read_only=True) as con:
+        with connect_governed(self.path) as con:
             row = con.execute(sql, params or []).fetchone()
         assert row is not None, sql
         return row[0] if len(row) == 1 else row
 
     def all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.path), read_only=True) as con:
+        with connect_governed(self.path) as con:
             return con.execute(sql, params or []).fetchall()
 
 

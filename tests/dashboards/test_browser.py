@@ -69,7 +69,7 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
             choose(page, "项目", pro_name)
             page.get_by_text("项目指标").first.wait_for()
             assert metric_value(page, "项目指标 · 万元") == wan_text(indicator)
-            assert f"pro={pro}" in page.url
+            page.wait_for_url(f"**pro={pro}**")  # Streamlit writes the query string after the rerun settles
             # the app scrolls inside its own container, so bring the part that matters into the viewport
             page.get_by_text("项目指标 · 万元").first.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "dashboard_3_project.png"))
@@ -78,7 +78,7 @@ def test_cockpit_to_a_payments_trail_in_chromium(district_home: Warehouse, tmp_p
             choose(page, "支付申请", pay_app_no)
             page.get_by_text("的来龙去脉").first.wait_for()
             assert metric_value(page, "净支付（元）") == f"{net_paid:,.2f}"
-            assert f"pay={pay_app_id}" in page.url
+            page.wait_for_url(f"**pay={pay_app_id}**")
             lines = page.locator('[data-testid="stMarkdownContainer"] code', has_text=str(year)).count()
             assert lines >= steps  # one timestamped line per journalled step (the trail reaches back to declaration)
             page.get_by_text("的来龙去脉").first.scroll_into_view_if_needed()

@@ -306,3 +306,41 @@ def test_a_warnings_disposal_steps_come_from_the_core(fiscal_home: Warehouse) ->
         steps = data.warning_steps(key)
         assert steps is not None and len(steps) == n
         assert list(steps["step_no"]) == sorted(steps["step_no"])
+
+
+def test_statuses_levels_and_roles_read_as_the_cores_labels(fiscal_home: Warehouse) -> None:
+    """The pages name statuses, levels and roles as fiscal_core.domain.labels does, in both languages."""
+    from dashboards.data import NOT_REGISTERED
+    from fiscal_core.domain import labels
+
+    def names(table: Any, lang: str = "zh") -> set[str]:
+        return {labels.label(k, table, lang) for k in table}
+
+    at = run("views/warnings.py")
+    assert_no_error(at)
+    table = next(df.value for df in at.dataframe if "级别" in df.value.columns)
+    assert set(table["级别"]) <= names(labels.WARNING_LEVEL)
+    statuses = set(fiscal_home.all("select distinct coalesce(disposal_status, ?) from marts.fct_warning "
+                                   "where fiscal_year = 2025", [NOT_REGISTERED]))
+    shown = set(table["处置状态"])
+    assert {labels.label(s, labels.WARNING_STATUS) for (s,) in statuses if s != NOT_REGISTERED} <= shown
+    assert shown <= names(labels.WARNING_STATUS) | {"未登记处置"}
+
+    pay_app_id, status = fiscal_home.one("select pay_app_id, status from marts.fct_payment where is_cleared "
+                                         "order by pay_app_id limit 1")
+    roles = [r for (r,) in fiscal_home.all("select distinct actor_role from marts.payment_trace "
+                                           "where pay_app_id = ? and actor_role is not null", [pay_app_id])]
+    assert roles
+    for lang in ("zh", "en"):
+        at = run("views/expenditure.py", {"pay": pay_app_id, "lang": lang})
+        assert_no_error(at)
+        assert metrics(at)["状态" if lang == "zh" else "Status"] == labels.label(status, labels.PAY_STATUS, lang)
+        lines = "\n".join(str(md.value) for md in at.markdown if str(md.value).startswith("`20"))
+        for role in roles:
+            shown_role = labels.label(role, labels.ROLE, lang)
+            assert shown_role != role and shown_role in lines, (lang, role)
+
+    at = run("views/projects.py")
+    assert_no_error(at)
+    rolling = [df.value for df in at.dataframe if "状态" in df.value.columns]
+    assert rolling and set(rolling[0]["状态"]) <= names(labels.PROJECT_STATUS)

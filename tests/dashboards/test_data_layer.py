@@ -1,0 +1,120 @@
+"""The data layer (dashboards/data/) itself: every connection governed, the package re-exporting every loader,
+the core's project statuses all placed by the loaders that group them, and the disclosure workbook the same as
+ingest's export."""
+
+from __future__ import annotations
+
+import ast
+import io
+from contextlib import nullcontext
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from dashboards import data
+from dashboards.data import connection, projects
+from fiscal_core.domain.projects import LIBRARY_STATES, ProjectStatus
+from ingest.disclosure_export import DisclosureNotFound, export_disclosure
+from ingest.warehouse import GovernedRefusal, refusal
+
+from .conftest import REPO, Warehouse
+
+DASHBOARDS = REPO / "dashboards"
+
+
+@pytest.fixture
+def tiny_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema marts; create table marts.t as select 1 as x")
+    (tmp_path / "secret.csv").write_text("a\n1\n", encoding="utf-8")
+    monkeypatch.setenv("FISCAL_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize("sql, rule", [
+    ("select * from read_csv('{home}/secret.csv')", "governed.no_host_files"),
+    ("copy (select 1) to '{home}/out.csv'", "governed.no_host_files"),
+    ("attach '{home}/other.duckdb' as other", "governed.no_attach"),
+    ("set enable_external_access = true", "governed.config_locked"),
+    ("create table marts.u as select 2 as y", "governed.read_only"),
+])
+def test_every_connection_of_the_data_layer_is_governed(tiny_home: Path, sql: str, rule: str) -> None:
+    statement = sql.format(home=tiny_home)
+    for in_request in (False, True):  # a loader's own connection, and the one a page view shares
+        with data.request() if in_request else nullcontext(), connection.connection() as con:
+            assert con.execute("select x from marts.t").fetchall() == [(1,)]
+            with pytest.raises(duckdb.Error) as err:
+                con.execute(statement)
+            found = refusal(err.value, statement)
+            assert isinstance(found, GovernedRefusal) and found.rule == rule, str(err.value)
+    assert not (tiny_home / "out.csv").exists()
+
+
+def test_no_module_of_the_dashboards_opens_duckdb_itself() -> None:
+    """Only connect_governed (through data/connection.py) opens the warehouse."""
+    opened = []
+    for path in sorted(DASHBOARDS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "connect" and \
+                    isinstance(node.value, ast.Name) and node.value.id == "duckdb":
+                opened.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert opened == []
+
+
+def test_a_missing_warehouse_is_warehouse_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FISCAL_HOME", str(tmp_path))
+    with pytest.raises(data.WarehouseMissing):
+        data.revenue_monthly.uncached(2025)  # type: ignore[attr-defined]
+    with data.request(), pytest.raises(data.WarehouseMissing):
+        data.revenue_monthly(2025)
+
+
+def test_the_package_re_exports_every_loader() -> None:
+    assert len(data.LOADERS) >= 40
+    for name, loader in data.LOADERS.items():
+        assert getattr(data, name) is loader, name
+        assert callable(loader.uncached), name  # type: ignore[attr-defined]
+        assert name in data.__all__
+        assert loader.__module__.startswith("dashboards.data."), (name, loader.__module__)
+
+
+def test_every_project_status_is_placed_by_the_waiting_projects_loader() -> None:
+    groups = (projects.BEFORE_LIBRARY, projects.IN_LIBRARY, projects.FINISHED)
+    placed = [s for g in groups for s in g]
+    assert sorted(placed) == sorted(ProjectStatus)  # each status exactly once
+    assert set(projects.IN_LIBRARY) == LIBRARY_STATES
+    assert ProjectStatus.FIN_REVIEW in projects.BEFORE_LIBRARY
+
+
+def test_stuck_projects_finds_the_same_projects_as_the_statuses_spelt_out(fiscal_home: Warehouse) -> None:
+    as_of = data.as_of_date.uncached()  # type: ignore[attr-defined]
+    got = data.stuck_projects.uncached(None, as_of, 0)  # type: ignore[attr-defined]
+    open_ = fiscal_home.one("select count(*) from marts.fct_project_lifecycle "
+                            "where pro_status not in ('completed', 'terminated', 'voided')")
+    assert 0 < len(got) <= open_
+    assert set(got["stuck_at"]) <= set(data.STUCK_AT)
+
+
+@pytest.mark.parametrize("unit", ["万元", "元"])
+def test_the_disclosure_workbook_is_ingests_export(fiscal_home: Warehouse, tmp_path: Path, unit: str) -> None:
+    """Read through the governed connection, laid out by ingest's writers: the same cells, formats and merges."""
+    dept = fiscal_home.one("select min(dept_code) from marts.disclosure_1_budget_summary")
+    ours = load_workbook(io.BytesIO(data.disclosure_xlsx.uncached(dept, 2025, unit)))  # type: ignore[attr-defined]
+    theirs = load_workbook(export_disclosure(fiscal_home.path, dept, 2025, tmp_path / "x.xlsx", unit=unit))  # type: ignore[arg-type]
+    assert ours.sheetnames == theirs.sheetnames and len(ours.sheetnames) == 9
+    for name in ours.sheetnames:
+        a, b = ours[name], theirs[name]
+        assert [[(c.value, c.number_format) for c in r] for r in a.iter_rows()] == \
+               [[(c.value, c.number_format) for c in r] for r in b.iter_rows()], name
+        assert sorted(map(str, a.merged_cells.ranges)) == sorted(map(str, b.merged_cells.ranges)), name
+        assert {k: d.width for k, d in a.column_dimensions.items()} == \
+               {k: d.width for k, d in b.column_dimensions.items()}, name
+
+
+def test_the_disclosure_workbook_of_a_department_without_a_budget(fiscal_home: Warehouse) -> None:
+    with pytest.raises(DisclosureNotFound):
+        data.disclosure_xlsx.uncached("no-such-dept", 2025)  # type: ignore[attr-defined]
+    with pytest.raises(ValueError):
+        data.disclosure_xlsx.uncached("101", 2025, "千元")  # type: ignore[attr-defined]
