@@ -1,4 +1,6 @@
-"""Repositories: load and save domain objects with SQLAlchemy Core on the unit of work's connection.
+"""Repositories: load and save domain objects on the unit of work's connection — SQLAlchemy Core where
+speed does not matter, the raw DBAPI cursor (``rawsql``) on the hot path. Either way a row comes back
+through the table's ``RawTable`` decoder (``rawsql.RowDecoder``): the one way rows become domain objects.
 
 Lock order (PostgreSQL): projects → indicators (sorted by ``bgt_id``) → documents (budget lines, plans,
 applications, vouchers) → counters → the journal head. Every command takes its locks in this order
@@ -11,40 +13,37 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from ..domain.agencies import Account, Agency
 from ..domain.errors import NotFound
 from ..domain.indicators import Indicator, LedgerEntry
-from ..domain.payments import PaymentApplication, PaymentPlan, PayStatus, PlanStatus
+from ..domain.payments import PaymentApplication, PaymentPlan
 from ..domain.personnel import Salary, Situation, Staffing
 from ..domain.projects import PerfIndicator, Project, ProjectStatus
 from . import tables as t
 from .rawsql import RawSql, RawTable, insert_sql
 
+# the decoders (and raw statement texts) of the tables the repositories read
 PV = RawTable(t.pay_voucher)
 BILL = RawTable(t.pay_voucher_bill)
 IND = RawTable(t.ba_bgt_info)
 AGENCY = RawTable(t.bas_agency_info)
 ACCOUNT = RawTable(t.bas_agency_account)
+PERSON = RawTable(t.bas_person_info)
 HIST = RawTable(t.bas_person_hist)
 LINE = RawTable(t.bgt_pm_annual)
-
-T = TypeVar("T")
-
-
-_FIELD_NAMES: dict[type, frozenset[str]] = {}
-
-
-def _build(cls: type[T], row: Any, **extra: Any) -> T:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    kwargs = {k: v for k, v in row.items() if k in names}
-    kwargs.update(extra)
-    return cls(**kwargs)
+PROJECT = RawTable(t.pm_project)
+PERF_IND = RawTable(t.pm_perf_indicator)
+PLAN = RawTable(t.pay_plan_voucher)
+CONTROL = RawTable(t.bgt_control_num)
+GP_PLAN = RawTable(t.gp_plan)
+GP_CONTRACT = RawTable(t.gp_contract)
+PERF_EVAL = RawTable(t.pm_perf_eval)
+CORRECTION = RawTable(t.pay_correction)
+INCOME = RawTable(t.inc_treasury_income)
 
 
 _SHARED_FIELDS: dict[tuple[type, str], tuple[str, ...]] = {}
@@ -178,14 +177,12 @@ class AgencyRepo(Repo):
                                                        create_time=now, update_time=now))
 
     def get(self, agency_code: str) -> Agency:
-        row = AGENCY.row(self.raw, self.raw.one(AGENCY.select + " WHERE agency_code = :k", {"k": agency_code}))
+        row = self.raw.one(AGENCY.select + " WHERE agency_code = :k", {"k": agency_code})
         if row is None:
             raise NotFound("agency_not_found", "单位不存在", "agency not found", agency_code=agency_code)
-        accts = [Account(r["acct_no"], r["acct_name"], r["bank_name"], r["acct_type_code"], r["is_own_fund"])
-                 for r in (ACCOUNT.row(self.raw, v) for v in self.raw.execute(
-                     ACCOUNT.select + " WHERE agency_code = :k ORDER BY acct_no", {"k": agency_code}).fetchall())
-                 if r is not None]
-        return _build(Agency, row, accounts=accts)
+        accts = ACCOUNT.build_all(Account, self.raw.all(ACCOUNT.select + " WHERE agency_code = :k ORDER BY acct_no",
+                                                        {"k": agency_code}))
+        return AGENCY.build(Agency, row, accounts=accts)
 
     def exists(self, agency_code: str) -> bool:
         c = t.bas_agency_info.c
@@ -208,10 +205,10 @@ class ProjectRepo(Repo):
 
     def get(self, pro_code: str, *, lock: bool = False, details: bool = True) -> Project:
         stmt = self._get.with_for_update() if lock else self._get
-        row = self.conn.execute(stmt, {"pro_code": pro_code}).mappings().first()
+        row = self.conn.execute(stmt, {"pro_code": pro_code}).first()
         if row is None:
             raise NotFound("project_not_found", "项目库中无此项目", "project not in the library", pro_code=pro_code)
-        p = _build(Project, row, pro_status=ProjectStatus(row["pro_status"]))
+        p = PROJECT.build(Project, row)
         if details:
             yp = t.pm_project_year_plan.c
             p.year_plans = {r.plan_year: r.plan_amt for r in self.conn.execute(
@@ -220,8 +217,8 @@ class ProjectRepo(Repo):
                 t.pm_perf_goal_info.c.pro_code == pro_code)).scalar_one_or_none()
             p.kpi_target = g or ""
             pi = t.pm_perf_indicator
-            p.perf_indicators = [_build(PerfIndicator, r) for r in self.conn.execute(
-                select(pi).where(pi.c.pro_code == pro_code).order_by(pi.c.kpi_id)).mappings()]
+            p.perf_indicators = PERF_IND.build_all(PerfIndicator, self.conn.execute(
+                select(pi).where(pi.c.pro_code == pro_code).order_by(pi.c.kpi_id)))
         return p
 
     def add(self, p: Project, now: datetime, new_id: Any) -> None:
@@ -272,14 +269,14 @@ class ProjectRepo(Repo):
 # ------------------------------------------------------------------------------------------------------
 class BudgetRepo(Repo):
     def add_line(self, row: dict[str, Any]) -> None:
-        self.raw.execute(LINE.insert, dict.fromkeys(LINE.cols) | row)
+        self.raw.execute(LINE.insert, LINE.full(row))
 
     def get_line(self, bgt_pman_id: str, *, lock: bool = False) -> dict[str, Any]:
         stmt = select(t.bgt_pm_annual).where(t.bgt_pm_annual.c.bgt_pman_id == bgt_pman_id)
-        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+        row = LINE.row(self.conn.execute(stmt.with_for_update() if lock else stmt).first())
         if row is None:
             raise NotFound("budget_line_not_found", "预算项目不存在", "budget line not found", bgt_pman_id=bgt_pman_id)
-        return dict(row)
+        return row
 
     def sum_for_project_year(self, pro_code: str, fiscal_year: int) -> int:
         c = t.bgt_pm_annual.c
@@ -288,8 +285,8 @@ class BudgetRepo(Repo):
 
     def lines_for_project(self, pro_code: str, fiscal_year: int) -> list[dict[str, Any]]:
         c = t.bgt_pm_annual.c
-        return [dict(r) for r in self.conn.execute(select(t.bgt_pm_annual).where(
-            c.pro_code == pro_code, c.fiscal_year == fiscal_year).order_by(c.bgt_pman_id)).mappings()]
+        return LINE.rows(self.conn.execute(select(t.bgt_pm_annual).where(
+            c.pro_code == pro_code, c.fiscal_year == fiscal_year).order_by(c.bgt_pman_id)))
 
     def delete_lines(self, ids: list[str]) -> None:
         if ids:
@@ -307,7 +304,7 @@ class BudgetRepo(Repo):
 # ------------------------------------------------------------------------------------------------------
 _LEDGER_INSERT = insert_sql("ba_bgt_ledger", [c.name for c in t.ba_bgt_ledger.c if c.name != "ledger_id"])
 _IND_COLS = [f.name for f in dataclasses.fields(Indicator) if f.name in t.ba_bgt_info.c]
-_IND_BOOLS = {"bgt_exe_flag", "is_gov_pur", "is_dir", "is_track"}
+_FOR_PAYMENT_IND = IND.part(_IND_COLS)      # the statement's first columns: the indicator
 _FOR_PAYMENT = (
     "SELECT " + ", ".join(f"i.{c}" for c in _IND_COLS) + ", p.pro_status, pc.fund_type_code, a.acct_name, "
     "a.acct_no, a.bank_name, v.pay_app_id, v.pay_app_no, v.status, v.idem_hash, "
@@ -344,30 +341,26 @@ class IndicatorRepo(Repo):
     _by_id = IND.select + " WHERE bgt_id = :k"
 
     def get(self, bgt_id: str, *, lock: bool = False) -> Indicator:
-        sql = self._by_id + (" FOR UPDATE" if lock and self.is_postgres else "")
-        row = IND.row(self.raw, self.raw.one(sql, {"k": bgt_id}))
+        row = self.raw.one(self.raw.for_update(self._by_id, lock), {"k": bgt_id})
         if row is None:
             raise NotFound("indicator_not_found", "指标不存在", "indicator not found", bgt_id=bgt_id)
-        return _build(Indicator, row)
+        return IND.build(Indicator, row)
 
     def for_payment(self, bgt_id: str, agency_code: str, fiscal_year: int, idem_key: str | None = None
                     ) -> PaymentContext:
         """The indicator (locked), its project's state, whether plans control it, the applicant's
         零余额账户, any application already filed under the idempotency key and the year's last
         application number — one round trip on the hot path."""
-        sql = _FOR_PAYMENT + (" FOR UPDATE OF i" if self.is_postgres else "")
+        sql = self.raw.for_update(_FOR_PAYMENT, True, of="i")
         prefix = f"ZF{fiscal_year}"
         row = self.raw.one(sql, {"bgt_id": bgt_id, "agency": agency_code, "idem": idem_key, "year": fiscal_year,
                                  "lo": prefix + "00000000", "hi": prefix + "99999999"})
         if row is None:
             raise NotFound("indicator_not_found", "指标不存在", "indicator not found", bgt_id=bgt_id)
         n = len(_IND_COLS)
-        vals = dict(zip(_IND_COLS, row[:n], strict=True))
-        for k in _IND_BOOLS:
-            vals[k] = bool(vals[k])
-        vals["doc_date"] = self.raw.as_date(vals["doc_date"])
         pro_status, plan_ft, acct_name, acct_no, bank, app_id, app_no, status, idem_hash, last_no, closed = row[n:]
-        return PaymentContext(Indicator(**vals), ProjectStatus(pro_status), plan_ft is not None,
+        return PaymentContext(_FOR_PAYMENT_IND.build(Indicator, row[:n]), ProjectStatus(pro_status),
+                              plan_ft is not None,
                               (acct_name or "", acct_no or "", bank or ""),
                               None if app_id is None else (app_id, app_no, status, idem_hash), last_no,
                               closed is not None)
@@ -448,8 +441,8 @@ class PlanRepo(Repo):
                                                                     create_time=now, update_time=now)))
 
     def _one(self, stmt: Any) -> PaymentPlan | None:
-        row = self.conn.execute(stmt).mappings().first()
-        return None if row is None else _build(PaymentPlan, row, status=PlanStatus(row["status"]))
+        row = self.conn.execute(stmt).first()
+        return None if row is None else PLAN.build(PaymentPlan, row)
 
     def get(self, plan_id: str, *, lock: bool = False) -> PaymentPlan:
         stmt = select(t.pay_plan_voucher).where(t.pay_plan_voucher.c.plan_id == plan_id)
@@ -491,12 +484,11 @@ class PaymentRepo(Repo):
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def get(self, pay_app_id: str, *, lock: bool = False) -> PaymentApplication:
-        sql = self._by_id + (" FOR UPDATE" if lock and self.is_postgres else "")
-        row = PV.row(self.raw, self.raw.one(sql, {"k": pay_app_id}))
+        row = self.raw.one(self.raw.for_update(self._by_id, lock), {"k": pay_app_id})
         if row is None:
             raise NotFound("payment_not_found", "支付申请不存在", "payment application not found",
                            pay_app_id=pay_app_id)
-        return _build(PaymentApplication, row, status=PayStatus(row["status"]))
+        return PV.build(PaymentApplication, row)
 
     def get_many(self, pay_app_ids: Iterable[str], *, lock: bool = False) -> dict[str, PaymentApplication]:
         """Many applications in few round trips (locked in ``pay_app_id`` order on PostgreSQL)."""
@@ -505,12 +497,10 @@ class PaymentRepo(Repo):
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             marks = ", ".join(f":k{j}" for j in range(len(chunk)))
-            sql = f"{PV.select} WHERE pay_app_id IN ({marks}) ORDER BY pay_app_id"
-            sql += " FOR UPDATE" if lock and self.is_postgres else ""
-            for values in self.raw.execute(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
-                row = PV.row(self.raw, values)
-                assert row is not None
-                out[row["pay_app_id"]] = _build(PaymentApplication, row, status=PayStatus(row["status"]))
+            sql = self.raw.for_update(f"{PV.select} WHERE pay_app_id IN ({marks}) ORDER BY pay_app_id", lock)
+            for values in self.raw.all(sql, {f"k{j}": k for j, k in enumerate(chunk)}):
+                app = PV.build(PaymentApplication, values)
+                out[app.pay_app_id] = app
         return out
 
     def save_many(self, apps: Sequence[PaymentApplication], now: datetime, *fields: str) -> None:
@@ -529,15 +519,13 @@ class PaymentRepo(Repo):
             chunk = wanted[i:i + 500]
             marks = ", ".join(f":k{j}" for j in range(len(chunk)))
             sql = f"{BILL.select} WHERE bill_type = 'pay' AND pay_cert_no IN ({marks})"
-            for values in self.raw.execute(sql, {f"k{j}": k for j, k in enumerate(chunk)}).fetchall():
-                row = BILL.row(self.raw, values)
-                assert row is not None
+            for row in BILL.rows(self.raw.all(sql, {f"k{j}": k for j, k in enumerate(chunk)})):
                 out[row["pay_cert_no"]] = row
         return out
 
     def add_bills(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self.raw.executemany(BILL.insert, [dict.fromkeys(BILL.cols) | r for r in rows])
+            self.raw.executemany(BILL.insert, [BILL.full(r) for r in rows])
 
     def update_bills(self, updates: Sequence[dict[str, Any]]) -> None:
         """``updates``: dicts with ``pay_cert_id`` and the same set of columns to set."""
@@ -561,11 +549,10 @@ class PaymentRepo(Repo):
     def bill_by_cert_no(self, mof_div_code: str | None, pay_cert_no: str, *, lock: bool = False
                         ) -> dict[str, Any] | None:
         sql = self._bill + (" AND mof_div_code = :d" if mof_div_code else "")
-        sql += " FOR UPDATE" if lock and self.is_postgres else ""
-        return BILL.row(self.raw, self.raw.one(sql, {"n": pay_cert_no, "d": mof_div_code}))
+        return BILL.row(self.raw.one(self.raw.for_update(sql, lock), {"n": pay_cert_no, "d": mof_div_code}))
 
     def add_bill(self, row: dict[str, Any]) -> None:
-        self.raw.execute(BILL.insert, dict.fromkeys(BILL.cols) | row)
+        self.raw.execute(BILL.insert, BILL.full(row))
 
     def update_bill(self, pay_cert_id: str, **values: Any) -> None:
         self.raw.execute(BILL.update_sql(values, "pay_cert_id = :k_id"), values | {"k_id": pay_cert_id})
@@ -587,17 +574,16 @@ class PaymentRepo(Repo):
 
 
 # ------------------------------------------------------------------------------------------------------
-_SITUATION_COLS = ("per_id", "eff_date", "change_type", "agency_code", "per_sta_code", "per_ide_code",
-                   "staf_type_code", "gr_code", "step_code", "is_uni_sala")
-_SALARY_COLS = ("pos_sala", "grad_sala", "nation_reg_sub", "local_reg_sub", "basc_perf", "inct_perf", "ret_pay")
+_SALARY_COLS = tuple(f.name for f in dataclasses.fields(Salary))
+
+
+def _situation(row: Any) -> Situation:
+    """A ``bas_person_hist`` row: the situation, with its salary structure from the same row."""
+    return HIST.build(Situation, row, salary=HIST.build(Salary, row))
 
 
 class PersonRepo(Repo):
     """财政供养人员: identity in ``bas_person_info``, situations over time in ``bas_person_hist``."""
-
-    def _situation(self, r: Any) -> Situation:
-        return Situation(**{k: r[k] for k in _SITUATION_COLS},
-                         salary=Salary(**{k: r[k] for k in _SALARY_COLS}))
 
     def iden_exists(self, iden_no: str) -> bool:
         c = t.bas_person_info.c
@@ -607,23 +593,23 @@ class PersonRepo(Repo):
         self.raw.execute(insert_sql("bas_person_info", row), row)
 
     def identity(self, per_id: str) -> dict[str, Any]:
-        row = self.conn.execute(select(t.bas_person_info).where(t.bas_person_info.c.per_id == per_id)
-                                ).mappings().first()
+        row = PERSON.row(self.conn.execute(select(t.bas_person_info).where(t.bas_person_info.c.per_id == per_id)
+                                           ).first())
         if row is None:
             raise NotFound("person_not_found", "人员不存在", "person not found", per_id=per_id)
-        return dict(row)
+        return row
 
     def add_situation(self, s: Situation, hist_id: str, now: datetime) -> None:
-        row = {k: getattr(s.salary, k) for k in _SALARY_COLS} | {k: getattr(s, k) for k in _SITUATION_COLS}
+        row = {k: getattr(s.salary, k) for k in _SALARY_COLS} | _values(s, t.bas_person_hist)
         self.raw.execute(HIST.insert, row | {"hist_id": hist_id, "create_time": now})
 
     def latest(self, per_id: str) -> Situation:
         h = t.bas_person_hist
         row = self.conn.execute(select(h).where(h.c.per_id == per_id).order_by(h.c.eff_date.desc()).limit(1)
-                                ).mappings().first()
+                                ).first()
         if row is None:
             raise NotFound("person_not_found", "人员不存在", "person not found", per_id=per_id)
-        return self._situation(row)
+        return _situation(row)
 
     _as_of = (HIST.select.replace("FROM bas_person_hist", "FROM bas_person_hist h") + " WHERE h.agency_code = :a "
               "AND h.eff_date = (SELECT MAX(h2.eff_date) FROM bas_person_hist h2 WHERE h2.per_id = h.per_id "
@@ -631,8 +617,7 @@ class PersonRepo(Repo):
 
     def as_of(self, agency_code: str, on: date) -> list[Situation]:
         """Everyone whose latest situation on ``on`` places them in this agency (working or not)."""
-        rows = self.raw.execute(self._as_of, {"a": agency_code, "d": on}).fetchall()
-        return [self._situation(HIST.row(self.raw, r)) for r in rows]
+        return [_situation(r) for r in self.raw.all(self._as_of, {"a": agency_code, "d": on})]
 
     def staffing(self, agency_code: str) -> Staffing | None:
         s = t.bas_agency_staffing.c
@@ -676,8 +661,7 @@ class RoundRepo(Repo):
         c = t.bgt_control_num.c
         stmt = select(t.bgt_control_num).where(c.mof_div_code == mof_div_code, c.fiscal_year == fiscal_year,
                                                c.dept_code == dept_code)
-        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
-        return None if row is None else dict(row)
+        return CONTROL.row(self.conn.execute(stmt.with_for_update() if lock else stmt).first())
 
     def set_control(self, mof_div_code: str, fiscal_year: int, dept_code: str, amt: int, now: datetime) -> None:
         c = t.bgt_control_num.c
@@ -710,10 +694,10 @@ class ProcurementRepo(Repo):
 
     def plan(self, plan_id: str, *, lock: bool = False) -> dict[str, Any]:
         stmt = select(t.gp_plan).where(t.gp_plan.c.plan_id == plan_id)
-        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
+        row = GP_PLAN.row(self.conn.execute(stmt.with_for_update() if lock else stmt).first())
         if row is None:
             raise NotFound("gp_plan_not_found", "政府采购计划不存在", "procurement plan not found", plan_id=plan_id)
-        return dict(row)
+        return row
 
     def update_plan(self, plan_id: str, **values: Any) -> None:
         self.conn.execute(update(t.gp_plan).where(t.gp_plan.c.plan_id == plan_id).values(**values))
@@ -728,8 +712,7 @@ class ProcurementRepo(Repo):
 
     def contract(self, contract_no: str, *, lock: bool = False) -> dict[str, Any] | None:
         stmt = select(t.gp_contract).where(t.gp_contract.c.contract_no == contract_no)
-        row = self.conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
-        return None if row is None else dict(row)
+        return GP_CONTRACT.row(self.conn.execute(stmt.with_for_update() if lock else stmt).first())
 
     def contract_used(self, contract_no: str) -> int:
         """What the contract's applications hold: in flight or paid, net of refunds."""
@@ -746,8 +729,8 @@ class ProcurementRepo(Repo):
 
     def open_plans_for(self, bgt_id: str) -> list[dict[str, Any]]:
         c = t.gp_plan.c
-        return [dict(r) for r in self.conn.execute(select(t.gp_plan).where(
-            c.bgt_id == bgt_id, c.status == "open").order_by(c.plan_id)).mappings()]
+        return GP_PLAN.rows(self.conn.execute(select(t.gp_plan).where(
+            c.bgt_id == bgt_id, c.status == "open").order_by(c.plan_id)))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -757,9 +740,8 @@ class PerfRepo(Repo):
 
     def evaluation(self, pro_code: str, fiscal_year: int) -> dict[str, Any] | None:
         c = t.pm_perf_eval.c
-        row = self.conn.execute(select(t.pm_perf_eval).where(c.pro_code == pro_code, c.fiscal_year == fiscal_year)
-                                ).mappings().first()
-        return None if row is None else dict(row)
+        return PERF_EVAL.row(self.conn.execute(select(t.pm_perf_eval).where(
+            c.pro_code == pro_code, c.fiscal_year == fiscal_year)).first())
 
     def add_evaluation(self, row: dict[str, Any]) -> None:
         self.conn.execute(insert(t.pm_perf_eval).values(row))
@@ -807,3 +789,34 @@ class YearEndRepo(Repo):
         c = t.gp_plan.c
         self.conn.execute(update(t.gp_plan).where(c.bgt_id == old_bgt_id, c.status == "open").values(
             bgt_id=new_bgt_id, update_time=now))
+
+
+# ------------------------------------------------------------------------------------------------------
+class TreasuryRepo(Repo):
+    """国库收入 (入库流水), 收入预算 and the treasury account's opening balance."""
+
+    def income_seen(self, mof_div_code: str, src_nos: Iterable[str]) -> set[str]:
+        """Which of these 入库流水 numbers the 区划 has already booked."""
+        c = t.inc_treasury_income.c
+        return {r[0] for r in self.conn.execute(select(c.src_no).where(
+            c.mof_div_code == mof_div_code, c.src_no.in_(sorted(set(src_nos)))))}
+
+    def add_income(self, row: dict[str, Any]) -> None:
+        self.raw.execute(INCOME.insert, INCOME.full(row))
+
+    def set_income_budget(self, mof_div_code: str, fiscal_year: int, budgets: dict[str, int], now: datetime) -> None:
+        """The year's 收入预算 by income code, replacing what was set before."""
+        b = t.bgt_income.c
+        self.conn.execute(t.bgt_income.delete().where(b.mof_div_code == mof_div_code, b.fiscal_year == fiscal_year))
+        if budgets:
+            self.conn.execute(insert(t.bgt_income), [
+                {"mof_div_code": mof_div_code, "fiscal_year": fiscal_year, "inc_code": k, "budget_amt": v,
+                 "create_time": now, "update_time": now} for k, v in sorted(budgets.items())])
+
+    def opening_exists(self, mof_div_code: str) -> bool:
+        o = t.trs_opening.c
+        return self.conn.execute(select(o.mof_div_code).where(o.mof_div_code == mof_div_code)).first() is not None
+
+    def add_opening(self, mof_div_code: str, open_date: date, amount: int, now: datetime) -> None:
+        self.conn.execute(insert(t.trs_opening).values(mof_div_code=mof_div_code, open_date=open_date,
+                                                       amount=amount, create_time=now))

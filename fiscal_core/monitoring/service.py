@@ -30,10 +30,8 @@ ENABLED_KEY = config_key("ALL", "enabled")      # mon.ALL.enabled = 0 switches r
 
 
 def repo(uow: UnitOfWork) -> WarningRepo:
-    r = uow.__dict__.get("_mon_warnings")
-    if r is None:
-        r = uow.__dict__["_mon_warnings"] = WarningRepo(uow.raw)
-    return r  # type: ignore[no-any-return]
+    """The unit of work's warning repository (``uow.warnings``), for callers that name it this way."""
+    return uow.warnings
 
 
 def _deadline(settings: Mapping[str, str], status: d.WarnStatus, today: date) -> date | None:
@@ -64,7 +62,7 @@ class Screening:
         for hit in self.hits:
             wid = uow.new_id()
             held = hit.rule.level == Level.ORANGE
-            repo(uow).add({
+            uow.warnings.add({
                 "warning_id": wid, "warning_key": f"{hit.rule.code}:{app.pay_app_id}", "rule_code": hit.rule.code,
                 "rule_no": hit.rule.no, "rule_version": hit.rule.version, "trigger_type": Trigger.REALTIME.value,
                 "warning_level": hit.rule.level.value, "mof_div_code": app.mof_div_code,
@@ -89,7 +87,7 @@ class Screening:
 
 def screen_payment(uow: UnitOfWork, app: PaymentApplication) -> Screening:
     """Run the real-time rules on an application about to be filed. Raises ``ControlViolation`` on a red hit."""
-    name, accounts, settings = repo(uow).facts(app.agency_code, app.mof_div_code)
+    name, accounts, settings = uow.warnings.facts(app.agency_code, app.mof_div_code)
     if settings.get(ENABLED_KEY) == "0":
         return Screening()
     facts = PaymentFacts(app.pay_app_id, app.mof_div_code, app.agency_code, name, app.fund_type_code,
@@ -106,7 +104,7 @@ def screen_payment(uow: UnitOfWork, app: PaymentApplication) -> Screening:
 
 def require_released(uow: UnitOfWork, app: PaymentApplication) -> None:
     """A resubmitted application held by an orange warning goes on only once the unit has explained it."""
-    held = repo(uow).holds(app.pay_app_id)
+    held = uow.warnings.holds(app.pay_app_id)
     if held:
         wid, code, status = held[0]
         raise ControlViolation("mon_explanation_required", "动态监控橙色预警：须先反馈说明并上传附件，方可重新提交",
@@ -117,7 +115,7 @@ def require_released(uow: UnitOfWork, app: PaymentApplication) -> None:
 # -- disposal ----------------------------------------------------------------------------------------------
 def _step(uow: UnitOfWork, actor: Actor, warning_id: str, action: str, before: d.WarnStatus | None,
           after: d.WarnStatus, opinion: str, detail: Mapping[str, Any]) -> None:
-    r = repo(uow)
+    r = uow.warnings
     r.add_step({"step_id": uow.new_id(), "warning_id": warning_id, "step_no": r.next_step_no(warning_id),
                 "action": action, "actor": actor.user_id, "actor_role": actor.role.value,
                 "from_status": before.value if before else None, "to_status": after.value, "opinion": opinion or "",
@@ -129,11 +127,11 @@ def _move(uow: UnitOfWork, actor: Actor, w: d.Warning, row: Mapping[str, Any], a
     """Write the warning's new step: status, deadline, the step row and the journal event."""
     before = w.status
     now = uow.now_naive()
-    settings = repo(uow).settings(row["mof_div_code"])
+    settings = uow.warnings.settings(row["mof_div_code"])
     update = {"status": new.value, "due_date": _deadline(settings, new, now.date()), "update_time": now, **values}
     if new == d.WarnStatus.CLOSED:
         update["closed_at"] = now
-    repo(uow).update(w.warning_id, update)
+    uow.warnings.update(w.warning_id, update)
     detail = {k: v for k, v in values.items() if k != "update_time"}
     _step(uow, actor, w.warning_id, action, before, new, opinion, detail)
     uow.record(actor, f"warning.{action}", "mon_warning", w.warning_id, before={"status": before.value},
@@ -142,7 +140,7 @@ def _move(uow: UnitOfWork, actor: Actor, w: d.Warning, row: Mapping[str, Any], a
 
 
 def feedback_warning(uow: UnitOfWork, cmd: c.FeedbackWarning) -> str:
-    w, row = repo(uow).get(cmd.warning_id, lock=True)
+    w, row = uow.warnings.get(cmd.warning_id, lock=True)
     new = d.feedback(w, cmd.actor, cmd.result, cmd.reason, cmd.attachment_ref)
     values: dict[str, Any] = {"feedback_result": cmd.result, "feedback_text": cmd.reason.strip(),
                               "attachment_ref": cmd.attachment_ref.strip() or None}
@@ -152,14 +150,14 @@ def feedback_warning(uow: UnitOfWork, cmd: c.FeedbackWarning) -> str:
 
 
 def review_warning(uow: UnitOfWork, cmd: c.ReviewWarning) -> str:
-    w, row = repo(uow).get(cmd.warning_id, lock=True)
+    w, row = uow.warnings.get(cmd.warning_id, lock=True)
     new = d.review(w, cmd.actor, cmd.action, cmd.opinion)
     return _move(uow, cmd.actor, w, row, "review" if cmd.action == "approve" else "review_return", new,
                  cmd.opinion, {"review_opinion": cmd.opinion.strip() or None})
 
 
 def confirm_warning(uow: UnitOfWork, cmd: c.ConfirmWarning) -> str:
-    w, row = repo(uow).get(cmd.warning_id, lock=True)
+    w, row = uow.warnings.get(cmd.warning_id, lock=True)
     amounts = {"return_amt": cmd.return_amt, "transfer_amt": cmd.transfer_amt, "other_amt": cmd.other_amt}
     new = d.confirm(w, cmd.actor, cmd.result, cmd.violation_type, amounts, cmd.opinion)
     values: dict[str, Any] = {"affirm_result": cmd.result, **amounts,
@@ -168,7 +166,7 @@ def confirm_warning(uow: UnitOfWork, cmd: c.ConfirmWarning) -> str:
 
 
 def close_warning(uow: UnitOfWork, cmd: c.CloseWarning) -> str:
-    w, row = repo(uow).get(cmd.warning_id, lock=True)
+    w, row = uow.warnings.get(cmd.warning_id, lock=True)
     new = d.close(w, cmd.actor, cmd.rectify_detail)
     return _move(uow, cmd.actor, w, row, "close", new, cmd.rectify_detail,
                  {"rectify_detail": cmd.rectify_detail.strip()})
@@ -177,7 +175,7 @@ def close_warning(uow: UnitOfWork, cmd: c.CloseWarning) -> str:
 def escalate_warnings(uow: UnitOfWork, cmd: c.EscalateWarnings) -> list[str]:
     """Open warnings past their deadline escalate one level; the step's deadline is renewed from ``as_of``."""
     authorize(cmd.actor, {Role.TREASURY}, action="warning.escalate")
-    r = repo(uow)
+    r = uow.warnings
     settings = r.settings(cmd.mof_div_code)
     out = []
     for wid in r.overdue(cmd.mof_div_code, cmd.as_of):
@@ -199,7 +197,7 @@ def record_scheduled_warnings(uow: UnitOfWork, cmd: c.RecordScheduledWarnings) -
     """Bring the warehouse's scheduled hits (``marts.fct_warning``) into the disposal workflow; a hit
     already recorded (same ``warning_key``) is left alone. Returns the new warnings' ids."""
     authorize(cmd.actor, {Role.TREASURY}, action="warning.record")
-    r = repo(uow)
+    r = uow.warnings
     seen = r.existing_keys(h.warning_key for h in cmd.hits)
     now = uow.now_naive()
     settings_by_div: dict[str, dict[str, str]] = {}

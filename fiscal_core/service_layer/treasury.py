@@ -3,10 +3,6 @@ they give the daily cash position (库款) the warehouse rolls forward."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
-
-from ..adapters import tables as t
-from ..adapters.rawsql import insert_sql
 from ..domain import commands as c
 from ..domain.actors import Role, authorize
 from ..domain.errors import StateError, ValidationError, require
@@ -16,7 +12,6 @@ from .results import BatchResult
 from .unit_of_work import UnitOfWork
 
 TREASURY_SIDE = frozenset({Role.TREASURY, Role.BANK})
-_INCOME_INSERT = insert_sql("inc_treasury_income", [c.name for c in t.inc_treasury_income.c])
 
 
 def record_income(uow: UnitOfWork, cmd: c.RecordTreasuryIncome) -> BatchResult:
@@ -25,9 +20,7 @@ def record_income(uow: UnitOfWork, cmd: c.RecordTreasuryIncome) -> BatchResult:
         raise ValidationError("mof_div_not_found", "财政区划不存在", "mof_div not found", field="mof_div_code",
                               mof_div_code=cmd.mof_div_code)
     now = uow.now_naive()
-    seen = {r[0] for r in uow.conn.execute(select(t.inc_treasury_income.c.src_no).where(
-        t.inc_treasury_income.c.mof_div_code == cmd.mof_div_code,
-        t.inc_treasury_income.c.src_no.in_([r.src_no for r in cmd.rows])))}
+    seen = uow.treasury.income_seen(cmd.mof_div_code, (r.src_no for r in cmd.rows))
     total = 0
 
     def one(row: c.IncomeRow) -> None:
@@ -39,7 +32,7 @@ def record_income(uow: UnitOfWork, cmd: c.RecordTreasuryIncome) -> BatchResult:
         uow.codes.require("income", row.inc_code, "inc_code")
         uow.codes.require("budget_level", row.budget_level_code, "budget_level_code")
         check_fen(row.amount, "amount", allow_negative=True)
-        uow.raw.execute(_INCOME_INSERT, {
+        uow.treasury.add_income({
             "inc_id": uow.new_id(), "mof_div_code": cmd.mof_div_code, "tre_date": row.tre_date,
             "inc_code": row.inc_code, "budget_level_code": row.budget_level_code, "amount": row.amount,
             "src_no": row.src_no, "create_time": now})
@@ -60,13 +53,7 @@ def set_income_budget(uow: UnitOfWork, cmd: c.SetIncomeBudget) -> None:
     for code, amt in cmd.budgets.items():
         uow.codes.require("income", code, "budgets")
         check_fen(amt, f"budgets[{code}]", allow_zero=True)
-    b = t.bgt_income.c
-    uow.conn.execute(delete(t.bgt_income).where(b.mof_div_code == cmd.mof_div_code, b.fiscal_year == cmd.fiscal_year))
-    now = uow.now_naive()
-    if cmd.budgets:
-        uow.conn.execute(insert(t.bgt_income), [
-            {"mof_div_code": cmd.mof_div_code, "fiscal_year": cmd.fiscal_year, "inc_code": k, "budget_amt": v,
-             "create_time": now, "update_time": now} for k, v in sorted(cmd.budgets.items())])
+    uow.treasury.set_income_budget(cmd.mof_div_code, cmd.fiscal_year, dict(cmd.budgets), uow.now_naive())
     uow.record(cmd.actor, "treasury.income_budget", "bgt_income", f"{cmd.mof_div_code}:{cmd.fiscal_year}",
                after={"budgets": dict(sorted(cmd.budgets.items())), "total": sum(cmd.budgets.values())})
 
@@ -74,11 +61,9 @@ def set_income_budget(uow: UnitOfWork, cmd: c.SetIncomeBudget) -> None:
 def set_opening(uow: UnitOfWork, cmd: c.SetTreasuryOpening) -> None:
     authorize(cmd.actor, {Role.TREASURY}, action="treasury.opening")
     check_fen(cmd.amount, "amount", allow_zero=True)
-    o = t.trs_opening.c
-    if uow.conn.execute(select(o.mof_div_code).where(o.mof_div_code == cmd.mof_div_code)).first() is not None:
+    if uow.treasury.opening_exists(cmd.mof_div_code):
         raise StateError("opening_exists", "库款期初余额已设置", "opening balance already set",
                          mof_div_code=cmd.mof_div_code)
-    uow.conn.execute(insert(t.trs_opening).values(mof_div_code=cmd.mof_div_code, open_date=cmd.open_date,
-                                                  amount=cmd.amount, create_time=uow.now_naive()))
+    uow.treasury.add_opening(cmd.mof_div_code, cmd.open_date, cmd.amount, uow.now_naive())
     uow.record(cmd.actor, "treasury.opening", "trs_opening", cmd.mof_div_code,
                after={"open_date": cmd.open_date, "amount": cmd.amount})

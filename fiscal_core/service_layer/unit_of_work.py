@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cached_property
 from types import TracebackType
 from typing import Any
 
@@ -32,11 +33,13 @@ from ..adapters.repository import (
     ProcurementRepo,
     ProjectRepo,
     RoundRepo,
+    TreasuryRepo,
     YearEndRepo,
 )
 from ..domain.actors import Actor
 from ..domain.codes import CodeSets
 from ..domain.journal import GENESIS, chain_hash, dumps
+from ..monitoring.repository import WarningRepo
 
 _TIP = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
 # PostgreSQL: one transaction-scoped advisory lock serialises appends to the chain (SQLite's
@@ -57,7 +60,6 @@ class UnitOfWork:
         self._now: datetime | None = None
         self._sp = 0
         self.scratch: dict[str, Any] = {}     # per-transaction caches of the collaboration hooks (routes, …)
-        self._identity: IdentityRepo | None = None
 
     # -- context -------------------------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
@@ -66,74 +68,71 @@ class UnitOfWork:
         self.raw = RawSql(self.conn, self.db.is_postgres)
         return self
 
-    # repositories, made on first use (a payment touches three of the eight)
-    def _repo(self, name: str, cls: type[Any]) -> Any:
-        repo = self.__dict__.get(name)
-        if repo is None:
-            repo = self.__dict__[name] = cls(self.conn, self.db.is_postgres, self.raw)
-        return repo
-
-    @property
+    # repositories: declared here, each made on first use in the transaction (a payment touches a few)
+    @cached_property
     def counters(self) -> CounterRepo:
-        repo = self.__dict__.get("_counters")
-        if repo is None:
-            repo = self.__dict__["_counters"] = CounterRepo(self.conn, self.db.is_postgres, self.raw,
-                                                           self._counter_state)
-        return repo  # type: ignore[no-any-return]
+        return CounterRepo(self.conn, self.db.is_postgres, self.raw, self._counter_state)
 
-    @property
+    @cached_property
     def config(self) -> ConfigRepo:
-        return self._repo("_config", ConfigRepo)  # type: ignore[no-any-return]
+        return ConfigRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def agencies(self) -> AgencyRepo:
-        return self._repo("_agencies", AgencyRepo)  # type: ignore[no-any-return]
+        return AgencyRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def projects(self) -> ProjectRepo:
-        return self._repo("_projects", ProjectRepo)  # type: ignore[no-any-return]
+        return ProjectRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def budget(self) -> BudgetRepo:
-        return self._repo("_budget", BudgetRepo)  # type: ignore[no-any-return]
+        return BudgetRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def indicators(self) -> IndicatorRepo:
-        return self._repo("_indicators", IndicatorRepo)  # type: ignore[no-any-return]
+        return IndicatorRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def plans(self) -> PlanRepo:
-        return self._repo("_plans", PlanRepo)  # type: ignore[no-any-return]
+        return PlanRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def payments(self) -> PaymentRepo:
-        return self._repo("_payments", PaymentRepo)  # type: ignore[no-any-return]
+        return PaymentRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def persons(self) -> PersonRepo:
-        return self._repo("_persons", PersonRepo)  # type: ignore[no-any-return]
+        return PersonRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def rounds(self) -> RoundRepo:
-        return self._repo("_rounds", RoundRepo)  # type: ignore[no-any-return]
+        return RoundRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def procurement(self) -> ProcurementRepo:
-        return self._repo("_procurement", ProcurementRepo)  # type: ignore[no-any-return]
+        return ProcurementRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def perf(self) -> PerfRepo:
-        return self._repo("_perf", PerfRepo)  # type: ignore[no-any-return]
+        return PerfRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
     def yearend(self) -> YearEndRepo:
-        return self._repo("_yearend", YearEndRepo)  # type: ignore[no-any-return]
+        return YearEndRepo(self.conn, self.db.is_postgres, self.raw)
 
-    @property
+    @cached_property
+    def treasury(self) -> TreasuryRepo:
+        return TreasuryRepo(self.conn, self.db.is_postgres, self.raw)
+
+    @cached_property
+    def warnings(self) -> WarningRepo:
+        """动态监控: warnings, their disposal steps and the facts the real-time rules read."""
+        return WarningRepo(self.conn, self.db.is_postgres, self.raw)
+
+    @cached_property
     def identity(self) -> IdentityRepo:
-        if self._identity is None:
-            self._identity = IdentityRepo(self.conn)
-        return self._identity
+        return IdentityRepo(self.conn)
 
     @property
     def events(self) -> tuple[dict[str, Any], ...]:
