@@ -46,6 +46,7 @@ WEB_CLIENT = "fiscal-web"
 CLI_CLIENT = "fiscal-cli"
 CLI_REDIRECT = "http://127.0.0.1/callback"
 WEB_REDIRECT = "http://127.0.0.1:8501/oauth2callback"
+WORKBENCH_REDIRECT = "http://127.0.0.1:8502/oauth2callback"   # the workbench (工作台): fiscal serve --workbench-port
 MACHINE_CLIENTS = ("bank",)
 ACCESS_TOKEN_TTL = 600                 # seconds: access tokens are short-lived
 
@@ -163,8 +164,9 @@ def client_secrets(settings: Settings, names: Sequence[str] = (WEB_CLIENT, *MACH
 
 
 # -- clients and the provider's configuration ------------------------------------------------------------------
-def default_clients(*, web_redirect_uris: Sequence[str] = (WEB_REDIRECT,),
-                    post_logout_redirect_uris: Sequence[str] = ("http://127.0.0.1:8501/",),
+def default_clients(*, web_redirect_uris: Sequence[str] = (WEB_REDIRECT, WORKBENCH_REDIRECT),
+                    post_logout_redirect_uris: Sequence[str] = ("http://127.0.0.1:8501/", WEB_REDIRECT,
+                                                                WORKBENCH_REDIRECT),
                     machine_clients: Sequence[str] = MACHINE_CLIENTS) -> list[dict[str, Any]]:
     """The platform's clients, as oidc-provider client metadata (secrets are added by the provider from
     ``idp_clients.json``): the web pages (Streamlit ``st.login``), the command line (public, PKCE) and the
@@ -172,6 +174,8 @@ def default_clients(*, web_redirect_uris: Sequence[str] = (WEB_REDIRECT,),
     clients: list[dict[str, Any]] = [
         {"client_id": WEB_CLIENT, "client_name": "财政一体化平台（fiscal platform）",
          "redirect_uris": list(web_redirect_uris), "post_logout_redirect_uris": list(post_logout_redirect_uris),
+         # auth_time in every ID token: the pages' session expiry counts from the password, not from a renewal
+         "require_auth_time": True,
          "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
          "token_endpoint_auth_method": "client_secret_basic"},
         {"client_id": CLI_CLIENT, "client_name": "fiscal 命令行（command line）", "application_type": "native",

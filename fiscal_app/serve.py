@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,35 +138,48 @@ class Ports:
     dagster: int
 
 
-def _streamlit(script: Path, port: int) -> list[str]:
+def _streamlit(script: Path, port: int, settings: Settings | None = None,
+               env: Mapping[str, str] | None = None) -> list[str]:
+    """``streamlit run`` for a page of the platform; with ``settings``, behind the single sign-on (the app's
+    ``[auth]`` secrets file written under ``$FISCAL_HOME/secrets`` and passed with ``--secrets.files``)."""
     # no developer controls in the toolbar ("Deploy", rerun settings): the pages are for the bureau's users
-    return [str(BIN / "streamlit"), "run", str(script), "--server.address", "127.0.0.1", "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    cmd = [str(BIN / "streamlit"), "run", str(script), "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    if settings is not None:
+        from .web_auth import streamlit_args
+
+        cmd += streamlit_args(settings, f"http://127.0.0.1:{port}", env)
+    return cmd
 
 
 def _run(servers: list[Server], settings: Settings, logs: Path, env: dict[str, str], ports: Ports,
          dagster: bool, say: Callable[[str], None], t: Callable[[str, str], str], ready_timeout: float,
          until: Callable[[], bool] | None) -> int:
-    from .idp import DEFAULT_PORT, oidc_settings, start_idp
+    from .idp import DEFAULT_PORT, default_clients, oidc_settings, start_idp
+    from .web_auth import redirect_uri
 
     oidc = oidc_settings(settings, env)
     api = f"http://127.0.0.1:{ports.api}"
     env = {**env, "FISCAL_API_URL": api}
     if oidc.embedded:
+        # the web client accepts the pages on the ports actually used (st.login's redirect and its logout return)
+        apps = [f"http://127.0.0.1:{p}" for p in (ports.dashboards, ports.workbench)]
+        clients = default_clients(web_redirect_uris=[redirect_uri(a) for a in apps],
+                                  post_logout_redirect_uris=[*(a + "/" for a in apps), *(redirect_uri(a) for a in apps)])
         proc = start_idp(settings, port=int(env.get("FISCAL_IDP_PORT") or DEFAULT_PORT), bridge_url=api,
-                         log=logs / "idp.log")
+                         clients=clients, log=logs / "idp.log")
         servers.append(Server("身份认证 identity provider", oidc.issuer, oidc.discovery_url, proc))
     servers.append(Server("接口 API", f"{api}/api/v1/docs", f"{api}/api/v1/health", _start(
         [str(BIN / "uvicorn"), "--factory", "fiscal_app.api.server:app_from_env", "--host", "127.0.0.1", "--port",
          str(ports.api), "--no-access-log"], env, logs / "api.log")))
     url = f"http://127.0.0.1:{ports.dashboards}"
     servers.append(Server("驾驶舱 dashboards", url, f"{url}/_stcore/health", _start(
-        _streamlit(ROOT / "dashboards" / "app.py", ports.dashboards), env, logs / "dashboards.log")))
+        _streamlit(ROOT / "dashboards" / "app.py", ports.dashboards, settings, env), env, logs / "dashboards.log")))
     workbench = ROOT / "workbench" / "app.py"
     if workbench.exists():
         url = f"http://127.0.0.1:{ports.workbench}"
         servers.append(Server("工作台 workbench", url, f"{url}/_stcore/health", _start(
-            _streamlit(workbench, ports.workbench), env, logs / "workbench.log")))
+            _streamlit(workbench, ports.workbench, settings, env), env, logs / "workbench.log")))
     if dagster:
         url = f"http://127.0.0.1:{ports.dagster}"
         denv = {**env, "DAGSTER_HOME": str(dagster_home(settings))}
