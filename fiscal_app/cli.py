@@ -166,6 +166,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     except (RefreshFailed, RefreshBusy, FileNotFoundError) as e:
         print(str(e), file=sys.stderr)
         return 2
+    if rep.nothing_new:         # decided before any build: no dbt, no forecasts, the live warehouse untouched
+        settled = len(rep.settled_before.archived) + len(rep.settled_before.duplicates) if rep.settled_before else 0
+        print(t(f"无新数据，数据仓库未重建（核心无新日志，无新交换文件；归档已入库文件 {settled} 个；用时 "
+                f"{rep.seconds.get('total', 0):.2f} 秒）→ {settings.warehouse}",
+                f"nothing new: the warehouse was not rebuilt (no journal rows past its watermark, no new exchange "
+                f"files; {settled} inbox files settled; {rep.seconds.get('total', 0):.2f} s) → {settings.warehouse}"))
+        return 0
     ex = rep.exchange.summary() if rep.exchange else {}
     if rep.settled_before:      # delivered again: settled against the live warehouse before the load
         ex["duplicate"] = ex.get("duplicate", 0) + len(rep.settled_before.duplicates)

@@ -26,20 +26,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from fiscal_core.adapters.migrate import CODESETS_DIR
-
-from .core_extract import ExtractReport, extract_core
-from .exchange import Ingested, ingest_exchange
-from .forecasts import ForecastReport, build_forecasts
 from .inbox import Settled, settle_inbox
 from .publish import build_analytics, discard_analytics, publish_analytics
 from .warehouse import build_path, discard_build, prepare_build, publish, refresh_lock
 
-DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt"
+if TYPE_CHECKING:       # imported where used: a refresh with nothing new must not pay for them (pandas, scipy,
+    # sqlalchemy, alembic, pyarrow: seconds of imports)
+    from .core_extract import ExtractReport
+    from .exchange import Ingested
+    from .forecasts import ForecastReport
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = ROOT / "dbt"
+CODESETS_DIR = ROOT / "fiscal_core" / "codesets"      # fiscal_core.adapters.migrate.CODESETS_DIR (imports alembic)
 
 Say = Callable[[str], None]
 
@@ -144,19 +147,222 @@ class RefreshReport:
     analytics_rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     warehouse: Path | None = None
+    changes: Changes | None = None
+
+    @property
+    def nothing_new(self) -> bool:
+        """The refresh found nothing new and did no work: no build file, no dbt, no forecasts, no swap."""
+        return self.changes is not None and self.changes.nothing_new
 
 
-def _tree_checksum(*paths: Path) -> str:
+def _tree_checksum(*paths: Path, suffixes: tuple[str, ...] = ()) -> str:
     import hashlib
 
     h = hashlib.sha256()
     for root in paths:
         files = sorted(root.rglob("*")) if root.is_dir() else [root]
         for f in files:
-            if f.is_file():
-                h.update(str(f.relative_to(DBT_PROJECT.parent)).encode())
+            if f.is_file() and (not suffixes or f.suffix in suffixes) and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(ROOT)).encode())
                 h.update(f.read_bytes())
     return h.hexdigest()
+
+
+# -- is anything new? -------------------------------------------------------------------------------------------
+# What the live warehouse was built from is kept in ``raw._build_state`` (part → value), written into the build
+# file by the steps that made it and so swapped in with it:
+#   project      the checksum of what the dbt build read (models, macros, tests, seeds, exchange specs)
+#   marts_at     the raw layer's watermark (journal seq, ledger id, exchange files) the marts were built from
+#   forecast_at  the marts_at the forecasts were computed from (or found unchanged for)
+#   forecast_code / forecast_inputs   the forecasting code and the fingerprint of its inputs (ingest.forecasts)
+#   person_key   the person-key fingerprint the person keys were derived with (a change forces a full rebuild)
+BUILD_STATE_DDL = ("create schema if not exists raw; create table if not exists raw._build_state "
+                   "(part varchar primary key, checksum varchar not null)")
+
+
+def project_checksum() -> str:
+    """Everything the dbt build reads besides the data: a change (a model edited, a code set added) means the
+    marts must be built again even when no row is new."""
+    return _tree_checksum(DBT_PROJECT / "models", DBT_PROJECT / "macros", DBT_PROJECT / "tests",
+                          DBT_PROJECT / "dbt_project.yml", DBT_PROJECT / "profiles.yml", CODESETS_DIR,
+                          ROOT / "ingest" / "specs")
+
+
+def forecast_code_checksum() -> str:
+    """The forecasting code (``ingest/forecasts`` and ``models_forecast``): changed code recomputes forecasts."""
+    return _tree_checksum(ROOT / "ingest" / "forecasts", ROOT / "models_forecast", suffixes=(".py", ".yaml", ".yml",
+                                                                                            ".toml", ".json"))
+
+
+def person_key_fingerprint(paths: RefreshPaths) -> str | None:
+    """The hook for the person-key fingerprint (``ingest.person_key``): when the key that links a person across
+    the core and the HR files changes, every derived key in the warehouse is stale and the refresh must be a
+    full rebuild. None while the module does not exist (or offers no fingerprint)."""
+    import importlib.util
+
+    if importlib.util.find_spec("ingest.person_key") is None:
+        return None
+    import importlib
+
+    mod = importlib.import_module("ingest.person_key")
+    fn = getattr(mod, "fingerprint", None)
+    if fn is None:
+        return None
+    try:
+        value = fn(paths.warehouse.parent)          # the home the secrets live in
+    except TypeError:
+        value = fn()
+    return None if value is None else str(value)
+
+
+def read_build_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    present = con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and "
+                          "table_name = '_build_state'").fetchone()
+    if not present or not present[0]:
+        return {}
+    return dict(con.execute("select part, checksum from raw._build_state").fetchall())
+
+
+def write_build_state(con: duckdb.DuckDBPyConnection, parts: Mapping[str, str | None]) -> None:
+    """Set (or, for None, remove) parts of ``raw._build_state``."""
+    con.execute(BUILD_STATE_DDL)
+    for part, value in parts.items():
+        con.execute("delete from raw._build_state where part = ?", [part])
+        if value is not None:
+            con.execute("insert into raw._build_state values (?, ?)", [part, value])
+
+
+def raw_watermark(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The raw layer's position: the extract's journal seq and ledger id, and the exchange files recorded.
+    None when the warehouse has no extract state."""
+    def has(table: str) -> bool:
+        row = con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and "
+                          "table_name = ?", [table]).fetchone()
+        return bool(row and row[0])
+
+    if not has("_extract_state"):
+        return None
+    row = con.execute("select last_seq, last_ledger_id, coalesce(last_hash, '') from raw._extract_state "
+                      "where source = 'core'").fetchone()
+    if row is None:
+        return None
+    files = con.execute("select count(*), coalesce(max(arrival_no), 0) from raw.xch_file").fetchone() \
+        if has("xch_file") else (0, 0)
+    assert files is not None
+    return f"seq={row[0]};ledger={row[1]};hash={row[2][:16]};files={files[0]};arrival={files[1]}"
+
+
+def _core_position(core_url: str, last_seq: int) -> tuple[int, int, str | None]:
+    """The core's journal tip, ledger tip and the hash of journal row ``last_seq``, read cheaply: the standard
+    library's sqlite3 for a SQLite core (the extract's ADBC and Arrow cost seconds to import), one snapshot."""
+    queries = ("select coalesce(max(seq), 0) from journal", "select coalesce(max(ledger_id), 0) from ba_bgt_ledger",
+               f"select hash from journal where seq = {int(last_seq)}")
+    if core_url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = core_url[len("sqlite:///"):].split("?", 1)[0]
+        if not path or not Path(path).exists():
+            raise FileNotFoundError(f"核心数据库不存在 (core database not found: {path})")
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            con.execute("begin")            # one read transaction: the three answers come from one moment
+            tip, ledger, h = (con.execute(q).fetchone() for q in queries)
+        finally:
+            con.close()
+    else:
+        from .core_extract import core_snapshot
+
+        with core_snapshot(core_url) as snap:
+            tip, ledger, h = ((snap.scalar(q),) for q in queries)
+    return int(tip[0] if tip else 0), int(ledger[0] if ledger else 0), (h[0] if h else None)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a refresh would find new, decided before anything is built. ``reasons`` empty: nothing new.
+    ``full``: a reason that needs a full rebuild (no warehouse, asked for, the person key changed)."""
+
+    reasons: tuple[str, ...] = ()
+    full: bool = False
+    new_journal_rows: int = 0
+    new_files: tuple[str, ...] = ()
+    settle_pending: int = 0            # inbox files the live warehouse already holds (settling moves them)
+    seconds: float = 0.0
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.reasons
+
+    def summary(self) -> str:
+        if self.nothing_new:
+            return NOTHING_NEW
+        return "有新内容 (something new): " + "; ".join(self.reasons)
+
+
+NOTHING_NEW = "无新数据，未重建数据仓库 (nothing new: the warehouse was not rebuilt)"
+
+
+def what_is_new(core_url: str, paths: RefreshPaths, *, full: bool = False) -> Changes:
+    """Decide cheaply (no dbt, no Arrow, no build file; read-only) whether a refresh has anything to do: journal
+    rows past the live warehouse's watermark, exchange files it has not recorded, a dbt project or forecasting
+    code changed since it was built, marts or forecasts behind its raw layer (a refresh run without them), the
+    analysts' copy missing, the person-key fingerprint changed. Both ``fiscal refresh`` and Dagster's refresh_job
+    decide with this."""
+    import hashlib
+
+    t0 = time.perf_counter()
+    reasons: list[str] = []
+    if full:
+        reasons.append("全量重建 (a full rebuild was asked for)")
+    if not paths.warehouse.exists():
+        return Changes(("数据仓库尚未生成 (no warehouse yet)",), full=True, seconds=time.perf_counter() - t0)
+    con = _connect(paths.warehouse, read_only=True)
+    try:
+        state = read_build_state(con)
+        mark = raw_watermark(con)
+        ext = con.execute("select last_seq, last_ledger_id, last_hash from raw._extract_state where source = 'core'"
+                          ).fetchone() if mark is not None else None
+        recorded = {r[0] for r in con.execute("select file_sha256 from raw.xch_file").fetchall()}             if mark is not None and "files=" in mark else set()
+    finally:
+        con.close()
+    new_rows = 0
+    if ext is None:
+        reasons.append("数据仓库没有抽取水位 (the warehouse has no extract watermark)")
+    else:
+        tip, ledger, seen_hash = _core_position(core_url, int(ext[0]))
+        if tip < int(ext[0]) or (ext[2] is not None and seen_hash != ext[2]):
+            reasons.append("核心日志与上次抽取时不一致 (the core's journal no longer holds the last extract's tip)")
+        elif tip != int(ext[0]) or ledger != int(ext[1]):
+            new_rows = tip - int(ext[0])
+            reasons.append(f"核心新增日志 {new_rows:,} 条 (new journal rows past seq {ext[0]})")
+    new_files: list[str] = []
+    pending = 0
+    from .inbox import inbox_files
+
+    for f in inbox_files(paths.exchange):
+        if hashlib.sha256(f.read_bytes()).hexdigest() in recorded:
+            pending += 1
+        else:
+            new_files.append(f.name)
+    if new_files:
+        reasons.append(f"新交换文件 {len(new_files)} 个 (new exchange files)")
+    if state.get("project") != project_checksum():
+        reasons.append("dbt 项目或代码集、交换规范已变更 (the dbt project, code sets or exchange specs changed)")
+    if mark is not None and state.get("marts_at") != mark:
+        reasons.append("集市落后于原始层 (the marts were not built from the raw layer as it stands)")
+    if state.get("forecast_at") is None or state.get("forecast_at") != state.get("marts_at"):
+        reasons.append("预测落后于集市 (the forecasts were not computed from the marts as they stand)")
+    elif state.get("forecast_code") != forecast_code_checksum():
+        reasons.append("预测代码已变更 (the forecasting code changed)")
+    if paths.analytics is not None and not paths.analytics.exists():
+        reasons.append("分析副本不存在 (the analysts' copy is missing)")
+    key = person_key_fingerprint(paths)
+    rebuild = full
+    if key is not None and state.get("person_key") != key:
+        reasons.append("人员键指纹已变更，需全量重建 (the person-key fingerprint changed: full rebuild)")
+        rebuild = True
+    return Changes(tuple(reasons), full=rebuild, new_journal_rows=new_rows, new_files=tuple(new_files),
+                   settle_pending=pending, seconds=time.perf_counter() - t0)
 
 
 def _connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -176,6 +382,7 @@ class Refresh:
         self.say: Say = progress or (lambda _m: None)
         self.report = RefreshReport("full" if full else "incremental")
         self._build_args: list[str] | None = None
+        self._project: str | None = None
         self.prepared = False
         self.published = False
 
@@ -212,6 +419,24 @@ class Refresh:
             con.close()
         return self.report.settled_before
 
+    def changes(self) -> Changes:
+        """Is anything new (:func:`what_is_new`, after settling)? A reason needing a full rebuild (the person key
+        changed) turns this refresh into a full one."""
+        ch = what_is_new(self.core_url, self.paths, full=self.full)
+        self.report.changes = ch
+        if ch.full and not self.full:
+            if self.prepared:
+                raise RefreshFailed("全量重建须在准备构建文件之前决定 (a full rebuild must be decided before the build "
+                                    "file is prepared)")
+            self.full = True
+            self.report.mode = "full"
+        self.say(f"  {ch.summary()}")
+        return ch
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.report.nothing_new
+
     # -- 2. ingest ------------------------------------------------------------------------------------------
     def prepare(self) -> Path:
         """The build file: a copy of the live warehouse (incremental) or an empty file (full)."""
@@ -220,6 +445,8 @@ class Refresh:
         return path
 
     def extract(self) -> ExtractReport:
+        from .core_extract import extract_core
+
         t0 = time.perf_counter()
         self.say(f"[1/5] 抽取核心数据 · extracting the core ({'全量 full' if self.full else '增量 incremental'})")
         con = _connect(self.build)
@@ -232,6 +459,8 @@ class Refresh:
         return self.report.extract
 
     def load_exchange(self) -> Ingested:
+        from .exchange import ingest_exchange
+
         t0 = time.perf_counter()
         self.say(f"[2/5] 加载交换文件 · loading exchange files from {self.paths.exchange / 'inbox'}")
         con = _connect(self.build)
@@ -261,19 +490,18 @@ class Refresh:
         }
         con = _connect(self.build)
         try:
-            con.execute("create schema if not exists raw")
-            con.execute("create table if not exists raw._build_state (part varchar primary key, "
-                        "checksum varchar not null)")
-            built = dict(con.execute("select part, checksum from raw._build_state").fetchall())
+            con.execute(BUILD_STATE_DDL)
+            built = read_build_state(con)
             if not self.full and built.get("seeds") == parts["seeds"]:
                 exclude.append("resource_type:seed")
             if not self.full and built.get("staging") == parts["staging"]:
                 exclude.append("path:models/staging")
-            con.execute("delete from raw._build_state")
-            con.executemany("insert into raw._build_state values (?, ?)", list(parts.items()))
+            # until this build's dbt succeeds, the build file's marts are not those of its raw layer
+            write_build_state(con, {**parts, "marts_at": None, "project": None})
             con.execute("checkpoint")
         finally:
             con.close()
+        self._project = project_checksum()
         self._build_args = ["build", "--exclude", " ".join(exclude)]
         return self._build_args
 
@@ -294,7 +522,18 @@ class Refresh:
         if failures:
             raise DbtFailed("dbt build 有失败项，数据仓库未更新 (dbt build failed; the live warehouse is unchanged):\n  "
                             + "\n  ".join(failures))
+        self._mark_built()
         return self.report.dbt_nodes, failures
+
+    def _mark_built(self) -> None:
+        """Record in the build file what its marts were built from (see ``raw._build_state``)."""
+        con = _connect(self.build)
+        try:
+            write_build_state(con, {"project": self._project, "marts_at": raw_watermark(con),
+                                    "person_key": person_key_fingerprint(self.paths)})
+            con.execute("checkpoint")
+        finally:
+            con.close()
 
     def run_dbt(self) -> tuple[int, list[str]]:
         """The dbt step in this process (the command line's runner)."""
@@ -322,11 +561,15 @@ class Refresh:
 
     # -- 5. forecasts ---------------------------------------------------------------------------------------------
     def forecasts(self) -> ForecastReport:
+        from .forecasts import build_forecasts
+
         t0 = time.perf_counter()
         self.say("[5/5] 预测与预警 · forecasts and early warning")
         con = _connect(self.build)
         try:
             report = build_forecasts(con, progress=self.say)
+            state = read_build_state(con)
+            write_build_state(con, {"forecast_at": state.get("marts_at"), "forecast_code": forecast_code_checksum()})
             con.execute("checkpoint")
         except Exception as e:
             raise ForecastStepFailed(f"预测与预警失败，数据仓库未更新 (forecasts failed; the live warehouse is "
@@ -366,6 +609,9 @@ class Refresh:
         tests' fast path; reconciliation needs the marts, so it goes with dbt)."""
         started = time.perf_counter()
         self.settle()
+        if self.changes().nothing_new:
+            self.report.seconds["total"] = time.perf_counter() - started
+            return self.report
         self.prepare()
         self.extract()
         self.load_exchange()
@@ -520,6 +766,7 @@ def read_reconciliation(con: duckdb.DuckDBPyConnection) -> Reconciliation:
     return result
 
 
-__all__ = ["DBT_PROJECT", "DbtFailed", "DbtInvocation", "ForecastStepFailed", "Reconciliation",
+__all__ = ["DBT_PROJECT", "NOTHING_NEW", "Changes", "DbtFailed", "DbtInvocation", "ForecastStepFailed", "Reconciliation",
            "ReconciliationFailed", "Refresh", "RefreshFailed", "RefreshPaths", "RefreshReport", "generate_docs",
-           "read_reconciliation", "read_run_results", "refresh", "refresh_session", "run_dbt", "run_dbt_invocation"]
+           "read_reconciliation", "read_run_results", "refresh", "refresh_session", "run_dbt", "run_dbt_invocation",
+           "what_is_new"]
