@@ -47,6 +47,7 @@ CLI_CLIENT = "fiscal-cli"
 CLI_REDIRECT = "http://127.0.0.1/callback"
 WEB_REDIRECT = "http://127.0.0.1:8501/oauth2callback"
 WORKBENCH_REDIRECT = "http://127.0.0.1:8502/oauth2callback"   # the workbench (工作台): fiscal serve --workbench-port
+GATE_REDIRECT = "http://127.0.0.1:8000/api/v1/gate/callback"     # the login gate (fiscal_app/api/gate.py)
 MACHINE_CLIENTS = ("bank",)
 ACCESS_TOKEN_TTL = 600                 # seconds: access tokens are short-lived
 
@@ -164,7 +165,7 @@ def client_secrets(settings: Settings, names: Sequence[str] = (WEB_CLIENT, *MACH
 
 
 # -- clients and the provider's configuration ------------------------------------------------------------------
-def default_clients(*, web_redirect_uris: Sequence[str] = (WEB_REDIRECT, WORKBENCH_REDIRECT),
+def default_clients(*, web_redirect_uris: Sequence[str] = (WEB_REDIRECT, WORKBENCH_REDIRECT, GATE_REDIRECT),
                     post_logout_redirect_uris: Sequence[str] = ("http://127.0.0.1:8501/", WEB_REDIRECT,
                                                                 WORKBENCH_REDIRECT),
                     machine_clients: Sequence[str] = MACHINE_CLIENTS) -> list[dict[str, Any]]:
@@ -203,6 +204,7 @@ class IdpConfig:
     host: str = "127.0.0.1"
     audience: str = AUDIENCE
     resource: str = RESOURCE
+    cas_url: str = ""                  # a bureau's CAS 3.0 server offered on the login page (FISCAL_CAS_URL)
     ttl: dict[str, int] = field(default_factory=lambda: {"access": ACCESS_TOKEN_TTL, "id": 3600,
                                                           "session": 8 * 3600})
 
@@ -215,14 +217,15 @@ class IdpConfig:
                    clients=[dict(c) for c in clients], jwks_file=jwks_file(settings),
                    cookie_keys_file=cookie_keys_file(settings),
                    client_secrets_file=secrets_dir(settings) / "idp_clients.json",
-                   bridge_secret_file=bridge_secret_file(settings))
+                   bridge_secret_file=bridge_secret_file(settings), cas_url=settings.cas_url)
 
     def as_json(self) -> dict[str, Any]:
         return {"issuer": self.issuer, "host": self.host, "port": self.port, "bridge_url": self.bridge_url,
                 "audience": self.audience, "resource": self.resource, "ttl": self.ttl, "clients": self.clients,
                 "jwks_file": str(self.jwks_file), "cookie_keys_file": str(self.cookie_keys_file),
                 "client_secrets_file": str(self.client_secrets_file),
-                "bridge_secret_file": str(self.bridge_secret_file)}
+                "bridge_secret_file": str(self.bridge_secret_file),
+                **({"cas": {"url": self.cas_url.rstrip("/")}} if self.cas_url else {})}
 
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,12 +40,16 @@ class Settings:
     ``home``: ``$FISCAL_HOME`` (default ``./data``). ``core_url``: ``$FISCAL_CORE_URL`` (a SQLAlchemy URL) or
     the SQLite file in home. ``sqlite_synchronous``: ``$FISCAL_SQLITE_SYNCHRONOUS`` (NORMAL by default; in WAL
     mode a commit is then safe against a crash of the process, and FULL adds an fsync per commit against
-    power loss).
+    power loss). ``cas_url``: ``$FISCAL_CAS_URL``, a bureau's CAS 3.0 server (统一身份认证) offered on the
+    embedded identity provider's login page; ``cas_user_attribute``: ``$FISCAL_CAS_USER_ATTRIBUTE``, the CAS
+    attribute naming the platform's user id (default: the CAS user itself).
     """
 
     home: Path
     core_url: str
     sqlite_synchronous: str = "NORMAL"
+    cas_url: str = ""
+    cas_user_attribute: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +59,11 @@ class Settings:
         sync = (env.get("FISCAL_SQLITE_SYNCHRONOUS") or "NORMAL").upper()
         if sync not in SQLITE_SYNCHRONOUS:
             raise ValueError(f"FISCAL_SQLITE_SYNCHRONOUS 取值无效 (value={sync}, allowed=NORMAL/FULL/EXTRA/OFF)")
-        return cls(home=home, core_url=url, sqlite_synchronous=sync)
+        cas_url = (env.get("FISCAL_CAS_URL") or "").strip().rstrip("/")
+        if cas_url and not cas_url.startswith(("https://", "http://")):
+            raise ValueError(f"FISCAL_CAS_URL 须为 http(s) 地址（FISCAL_CAS_URL must be an http(s) URL）: {cas_url}")
+        return cls(home=home, core_url=url, sqlite_synchronous=sync, cas_url=cas_url,
+                   cas_user_attribute=(env.get("FISCAL_CAS_USER_ATTRIBUTE") or "").strip())
 
     @classmethod
     def for_home(cls, home: Path) -> Settings:

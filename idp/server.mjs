@@ -7,6 +7,12 @@
 // the login form posts them to the platform's bridge (POST {bridge_url}/api/v1/_idp/verify with the shared
 // secret), which asks the core. Sessions, grants and tokens live in the library's in-memory adapter: a restart
 // ends every session (people log in again), which is what the embedded default accepts.
+//
+// CAS (统一身份认证) as an upstream, when the config names one (cfg.cas.url, from FISCAL_CAS_URL): the login page
+// offers it; /interaction/<uid>/cas sends the browser to $CAS/login?service=<that same URL>, CAS sends it back
+// with a ticket, and the ticket goes to the platform's CAS bridge (POST {bridge_url}/api/v1/_idp/cas with the
+// shared secret), which validates it with CAS and maps the person to a core user. A full logout here also ends
+// the CAS session ($CAS/logout?service=<where the logout would have gone>).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -29,6 +35,7 @@ const bridgeUrl = cfg.bridge_url.replace(/\/+$/, '');
 const RESOURCE = cfg.resource || 'urn:fiscal:api';
 const AUDIENCE = cfg.audience || 'fiscal-api';
 const ttl = { access: 600, id: 3600, session: 8 * 3600, ...(cfg.ttl || {}) };
+const CAS_URL = cfg.cas?.url ? cfg.cas.url.replace(/\/+$/, '') : '';
 
 // -- clients: first-party only (the web pages, the command line, machine clients) ------------------------------
 const clients = cfg.clients.map((c) => {
@@ -73,7 +80,8 @@ label{display:block;margin:14px 0 4px;font-size:.95em}input[type=text],input[typ
 padding:8px;font-size:1em;border:1px solid #bbb;border-radius:4px}button{margin-top:20px;width:100%;padding:10px;
 font-size:1em;background:#c0392b;color:#fff;border:0;border-radius:4px;cursor:pointer}button.secondary{background:#7f8c8d}
 .error{background:#fdecea;color:#8a1f11;padding:10px;border-radius:4px;margin-bottom:10px}hr{margin:24px 0;border:0;
-border-top:1px solid #ddd}`;
+border-top:1px solid #ddd}a.button{display:block;margin-top:12px;padding:10px;text-align:center;background:#2c6eb5;
+color:#fff;border-radius:4px;text-decoration:none}`;
 
 function page(title, body) {
   return `<!DOCTYPE html>
@@ -101,7 +109,9 @@ function loginPage({ uid, client, error, username, current }) {
     <label for="password">密码 / Password</label>
     <input type="password" id="password" name="password" required maxlength="256">
     <button type="submit" id="submit">登录 / Log in</button>
-  </form>`);
+  </form>${CAS_URL ? `
+  <hr><a class="button" id="cas-login" href="/interaction/${esc(uid)}/cas">统一身份认证登录 (CAS)</a>
+  <p class="sub">Log in with the bureau's central authentication (CAS)</p>` : ''}`);
 }
 
 function errorPage(zh, en, detail) {
@@ -134,6 +144,34 @@ async function verify(username, password) {
   if (res.status === 401) return { outcome: 'failed' };
   if (res.status === 423) return { outcome: 'locked' };
   return { outcome: 'error', detail: `bridge answered ${res.status}` };
+}
+
+// -- the CAS bridge: the platform validates the ticket with CAS and maps the person to a core user -------------
+const casService = (uid) => `${cfg.issuer.replace(/\/+$/, '')}/interaction/${uid}/cas`;
+
+async function casLogin(ticket, service) {
+  let res;
+  try {
+    res = await fetch(`${bridgeUrl}/api/v1/_idp/cas`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-fiscal-idp-secret': bridgeSecret },
+      body: JSON.stringify({ ticket, service }),
+      signal: AbortSignal.timeout(20000),
+    });
+  } catch (e) {
+    return { outcome: 'error', detail: `bridge unreachable: ${e.message}` };
+  }
+  let body = {};
+  try { body = await res.json(); } catch { /* not JSON: reported below */ }
+  if (res.status === 200) {
+    if (typeof body.sub !== 'string' || !body.sub) return { outcome: 'error', detail: 'bridge answered without sub' };
+    return { outcome: 'ok', account: body };
+  }
+  if (res.status === 401 || res.status === 403) {
+    return { outcome: 'refused', status: res.status, rule: body.rule,
+      message: body.detail ? `${body.detail}（${body.detail_en || ''}）` : '统一身份认证登录失败（the CAS login failed）' };
+  }
+  return { outcome: 'error', detail: `bridge answered ${res.status}: ${body.detail_en || ''}` };
 }
 
 async function readForm(ctx) {
@@ -244,8 +282,57 @@ function currentAccount(details) {
   return account ? { sub, name: account.name } : undefined;
 }
 
+async function finishLogin(ctx, account, amr) {
+  accounts.set(account.sub, {
+    name: account.name || account.sub,
+    roles: Array.isArray(account.roles) ? account.roles : [],
+  });
+  console.log(`login (${amr.join(',')}): ${account.sub}`);
+  const result = { login: { accountId: account.sub, amr }, select_account: {} };
+  ctx.status = 303;
+  return ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
+}
+
+// GET /interaction/<uid>/cas: without a ticket, off to CAS; with one (CAS sent the browser back), to the bridge
+async function casStep(ctx, uid, details) {
+  const service = casService(uid);
+  const ticket = typeof ctx.query.ticket === 'string' ? ctx.query.ticket : '';
+  if (!ticket) {
+    ctx.status = 303;
+    return ctx.redirect(`${CAS_URL}/login?service=${encodeURIComponent(service)}`);
+  }
+  const v = await casLogin(ticket, service);
+  if (v.outcome === 'refused') {
+    console.log(`CAS login refused (${v.rule}): ${v.message}`);
+    ctx.status = v.status;
+    ctx.type = 'html';
+    ctx.body = loginPage({ uid, client: clientName(details), error: v.message });
+    return undefined;
+  }
+  if (v.outcome !== 'ok') {
+    console.error(`CAS login error: ${v.detail}`);
+    ctx.status = 502;
+    ctx.type = 'html';
+    ctx.body = errorPage('统一身份认证服务暂不可用，请稍后再试', 'the central authentication (CAS) is unavailable, try again later');
+    return undefined;
+  }
+  return finishLogin(ctx, v.account, ['cas']);
+}
+
+// single logout: a full logout here (the "log out" button) also ends the CAS session, then goes where it went
+if (CAS_URL) {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.method === 'POST' && ctx.path === '/session/end/confirm' && ctx.status === 303 && ctx.oidc?.params?.logout) {
+      const back = new URL(ctx.response.get('location'), cfg.issuer).href;
+      ctx.redirect(`${CAS_URL}/logout?service=${encodeURIComponent(back)}`);
+      ctx.status = 303;
+    }
+  });
+}
+
 provider.use(async (ctx, next) => {
-  const m = /^\/interaction\/([\w-]+)(?:\/(login|continue))?$/.exec(ctx.path);
+  const m = /^\/interaction\/([\w-]+)(?:\/(login|continue|cas))?$/.exec(ctx.path);
   if (!m) return next();
   const [, uid, action] = m;
   ctx.set('cache-control', 'no-store');
@@ -278,6 +365,9 @@ provider.use(async (ctx, next) => {
       current: promptName === 'select_account' ? currentAccount(details) : undefined,
     });
     return undefined;
+  }
+  if (action === 'cas' && CAS_URL && ctx.method === 'GET' && ['login', 'select_account'].includes(promptName)) {
+    return casStep(ctx, uid, details);
   }
   if (ctx.method !== 'POST' || !['login', 'select_account'].includes(promptName)) {
     ctx.status = 400;
@@ -318,15 +408,7 @@ provider.use(async (ctx, next) => {
     ctx.body = errorPage('登录服务暂不可用，请稍后再试', 'the login service is unavailable, try again later');
     return undefined;
   }
-  const { account } = v;
-  accounts.set(account.sub, {
-    name: account.name || account.sub,
-    roles: Array.isArray(account.roles) ? account.roles : [],
-  });
-  console.log(`login: ${account.sub}`);
-  const result = { login: { accountId: account.sub, amr: ['pwd'] }, select_account: {} };
-  ctx.status = 303;
-  return ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
+  return finishLogin(ctx, v.account, ['pwd']);
 });
 
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
