@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: demo test test-fast lint bench setup postgres chromium idp
+.PHONY: demo test test-fast lint bench setup postgres chromium nginx idp
 
 # uv (from PyPI) builds .venv from the lock file; `python3 -m uv` works wherever pip put it
 .venv/bin/fiscal: pyproject.toml uv.lock
@@ -38,8 +38,17 @@ chromium:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; fi; \
 	fi
 
+# nginx with auth_request for the login gate's test (Debian's nginx-light; the test runs its own instance)
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+		echo "installing nginx (Debian package nginx-light)"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; fi; \
+		(nginx -s stop 2>/dev/null || true); \
+	fi
+
 # everything, on real SQLite, PostgreSQL, DuckDB, dbt, Dagster and Chromium (what .ci/run calls)
-test: setup postgres chromium
+test: setup postgres chromium nginx
 	$(PY) -m pytest
 
 # the inner loop: unit and integration tests on SQLite, and everything else that builds no district

@@ -385,6 +385,20 @@ def cmd_login(args: argparse.Namespace) -> int:
     return run(args, t)
 
 
+def cmd_gate_nginx(args: argparse.Namespace) -> int:
+    """Write the nginx site that puts the Dagster UI behind the platform's login (auth_request → the gate)."""
+    from .api.gate import nginx_conf
+
+    conf = nginx_conf(listen=args.listen, api=args.api, dagster=args.dagster, audience=args.audience,
+                      server_name=args.server_name)
+    if args.out:
+        Path(args.out).write_text(conf, encoding="utf-8")
+        print(t(f"已写入 nginx 配置：{args.out}", f"nginx site written: {args.out}"))
+    else:
+        sys.stdout.write(conf)
+    return 0
+
+
 def _serve_arguments(s: argparse.ArgumentParser) -> None:
     s.add_argument("--api-port", dest="api_port", type=int, default=8000, help="接口端口 / API port (/api/v1)")
     s.add_argument("--port", type=int, default=8501, help="驾驶舱端口 / dashboards port")
@@ -470,6 +484,19 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(password on standard input)")
     login_arguments(s)
     s.set_defaults(func=cmd_login)
+
+    s = sub.add_parser("gate", help="登录网关（nginx auth_request）/ the login gate for nginx")
+    gsub = s.add_subparsers(dest="gate_command", required=True)
+    s = gsub.add_parser("nginx", help="生成 Dagster 界面的 nginx 登录网关配置 / write the nginx site for the Dagster UI")
+    s.add_argument("--listen", default="0.0.0.0:8080", help="nginx 监听地址 / address nginx listens on")
+    s.add_argument("--api", default="127.0.0.1:8000", help="平台接口地址 / the platform API (host:port)")
+    s.add_argument("--dagster", default="127.0.0.1:3001",
+                   help="Dagster 界面地址（--path-prefix /dagster）/ the Dagster webserver (host:port)")
+    s.add_argument("--audience", choices=["viewer", "operator"], default="viewer",
+                   help="viewer：只读界面；operator：可启动运行（仅系统管理员）/ read-only viewers or operators")
+    s.add_argument("--server-name", dest="server_name", default="_", help="nginx server_name")
+    s.add_argument("--out", help="写入文件（默认标准输出）/ write to a file (default: standard output)")
+    s.set_defaults(func=cmd_gate_nginx)
     return p
 
 

@@ -164,7 +164,9 @@ def _run(servers: list[Server], settings: Settings, logs: Path, env: dict[str, s
     if oidc.embedded:
         # the web client accepts the pages on the ports actually used (st.login's redirect and its logout return)
         apps = [f"http://127.0.0.1:{p}" for p in (ports.dashboards, ports.workbench)]
-        clients = default_clients(web_redirect_uris=[redirect_uri(a) for a in apps],
+        # … and the login gate's callback (nginx auth_request in front of Dagster: fiscal_app/api/gate.py)
+        gate_cb = f"{(env.get('FISCAL_PUBLIC_URL') or api).rstrip('/')}/api/v1/gate/callback"
+        clients = default_clients(web_redirect_uris=[*(redirect_uri(a) for a in apps), gate_cb],
                                   post_logout_redirect_uris=[*(a + "/" for a in apps), *(redirect_uri(a) for a in apps)])
         proc = start_idp(settings, port=int(env.get("FISCAL_IDP_PORT") or DEFAULT_PORT), bridge_url=api,
                          clients=clients, log=logs / "idp.log")
