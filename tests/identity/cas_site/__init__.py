@@ -1,0 +1,1 @@
+"""A real CAS 3.0 server for the tests: django-cas-server in a minimal Django site (SQLite, Django's users)."""
