@@ -101,22 +101,25 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
     (tmp / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.identity.cas_site.settings",
            "CAS_SITE_DB": str(tmp / "cas.sqlite3"), "CAS_SITE_SECRET_KEY": secrets.token_urlsafe(40)}
-    subprocess.run([sys.executable, "-m", "tests.identity.cas_site.prepare", str(tmp / "spec.json")], cwd=ROOT,
-                   env=env, check=True, timeout=120)
     cas_log = tmp / "cas.log"
-    with open(cas_log, "wb") as out:
-        cas = subprocess.Popen([sys.executable, "-m", "uvicorn", "tests.identity.cas_site.asgi:application",
-                                "--host", "127.0.0.1", "--port", str(cas_port), "--log-level", "warning"],
-                               cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(cas_log, "wb") as out:         # migrate and create the people while the core is made below
+        prepare = subprocess.Popen([sys.executable, "-m", "tests.identity.cas_site.prepare", str(tmp / "spec.json")],
+                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    cas: subprocess.Popen[bytes] | None = None
     try:
-        _wait(f"{cas_url}/login", cas, cas_log)
-
         # the platform: a real core with the test district's users, the API app as `fiscal serve` builds it
         home = tmp / "fiscal_home"
         settings = dataclasses.replace(Settings.for_home(home), cas_url=cas_url)
         core = settings.open_core()
         platform_users(World(core))
         app = build(settings)
+
+        assert prepare.wait(180) == 0, cas_log.read_text(errors="replace")[-3000:]
+        with open(cas_log, "ab") as out:
+            cas = subprocess.Popen([sys.executable, "-m", "uvicorn", "tests.identity.cas_site.asgi:application",
+                                    "--host", "127.0.0.1", "--port", str(cas_port), "--log-level", "warning"],
+                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait(f"{cas_url}/login", cas, cas_log)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning",
                                                lifespan="off"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -136,7 +139,9 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
             app.state.core.db.dispose()
             core.db.dispose()
     finally:
-        _stop(cas)
+        _stop(prepare)
+        if cas is not None:
+            _stop(cas)
 
 
 # -- the browser ---------------------------------------------------------------------------------------------------
