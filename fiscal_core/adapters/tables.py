@@ -610,9 +610,33 @@ journal = Table(
     Column("before_json", Text, nullable=False),
     Column("after_json", Text, nullable=False),
     Column("opinion", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),   # the previous row's hash *in this row's chain*
+    Column("hash", String(64), nullable=False),
+    # one hash chain per 区划 (mof_div_code), 'platform' for events of no 区划, 'legacy' for the single chain
+    # a journal had before the split (fiscal_core.domain.journal); chain_seq counts 1, 2, … inside the chain
+    Column("chain", String(16), nullable=False),
+    Column("chain_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Index("ix_journal_object", "object_type", "object_id"),
+    Index("ux_journal_chain", "chain", "chain_seq", unique=True),
+)
+
+journal_chain = Table(  # each chain's tip: the row a writer locks (FOR UPDATE) to append to that chain
+    "journal_chain", metadata,
+    Column("chain", String(16), primary_key=True),
+    Column("tip_chain_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("tip_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("tip_hash", String(64), nullable=False),
+)
+
+journal_anchor = Table(  # cross-anchors: every chain's tip at one moment, chained anchor to anchor
+    "journal_anchor", metadata,
+    Column("anchor_no", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", String(40), nullable=False),
+    Column("reason", String(16), nullable=False),            # auto (every ANCHOR_EVERY seqs) / manual (fiscal audit anchor)
+    Column("journal_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),  # highest tip seq
+    Column("tips_json", Text, nullable=False),               # [[chain, chain_seq, seq, hash], …] by chain
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    Index("ix_journal_object", "object_type", "object_id"),
 )
 
 # -- dynamic monitoring (动态监控, fiscal_core/monitoring) -----------------------------------------------------------

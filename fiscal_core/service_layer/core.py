@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..adapters import migrate
 from ..adapters.db import Database
+from ..adapters.journal_store import Anchor
 from ..domain import commands as c
 from ..domain.actors import SYSTEM
 from ..domain.codes import CodeSets
@@ -252,9 +253,14 @@ class Core:
         return self._transact(work)  # type: ignore[no-any-return]
 
     # -- read side -------------------------------------------------------------------------------------
-    def verify_journal(self, anchors: Sequence[tuple[int, str]] = ()) -> queries.AuditReport:
+    def verify_journal(self, anchors: Sequence[tuple[int, str]] = (),
+                       cross_anchors: Sequence[tuple[int, str]] = ()) -> queries.AuditReport:
         with self.db.read() as conn:
-            return queries.verify_journal(conn, anchors)
+            return queries.verify_journal(conn, anchors, cross_anchors)
+
+    def anchor_journal(self) -> Anchor:
+        """Write a cross-anchor of every journal chain's tip (``fiscal audit anchor``)."""
+        return self._transact(lambda uow: uow.write_anchor("manual"))  # type: ignore[no-any-return]
 
     def check_ledger(self) -> list[queries.IdentityViolation]:
         with self.db.read() as conn:

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, extract, func, select
 
 from ..adapters import tables as t
-from ..domain.journal import GENESIS, ChainBreak, verify_chain
+from ..domain.journal import GENESIS, ChainBreak, ChainTip, parse_anchor_tips, verify_anchors, verify_chains
 from ..domain.payments import EXECUTED, IN_FLIGHT
 
 
-def journal_rows(conn: Connection, batch: int = 5000) -> Iterator[dict[str, Any]]:
-    """Journal rows in seq order, streamed in pages (the journal can be large)."""
-    last = 0
+def journal_rows(conn: Connection, chain: str | None = None, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Journal rows in streamed pages (the journal can be large): one chain's in chain_seq order, or,
+    without ``chain``, every row in global seq order."""
     j = t.journal
+    key = j.c.seq if chain is None else j.c.chain_seq
+    last = 0
     while True:
-        rows = conn.execute(select(j).where(j.c.seq > last).order_by(j.c.seq).limit(batch)).mappings().all()
+        q = select(j).where(key > last)
+        if chain is not None:
+            q = q.where(j.c.chain == chain)
+        rows = conn.execute(q.order_by(key).limit(batch)).mappings().all()
         if not rows:
             return
         for r in rows:
             yield dict(r)
-        last = rows[-1]["seq"]
+        last = rows[-1][key.name]
 
 
 @dataclass(frozen=True)
@@ -31,31 +36,71 @@ class AuditReport:
     rows: int
     tip_seq: int
     tip_hash: str
-    anchors_checked: int
-    broken: ChainBreak | None
+    anchors_checked: int                       # points recorded outside the database (the anchor file)
+    broken: ChainBreak | None                  # the first break found (every chain first, then the anchors)
+    chains: dict[str, ChainTip] = field(default_factory=dict)
+    cross_anchors_checked: int = 0             # journal_anchor rows verified
+    breaks: tuple[ChainBreak, ...] = ()        # every chain's first break, then the anchors' first
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
 
-def verify_journal(conn: Connection, anchors: Sequence[tuple[int, str]] = ()) -> AuditReport:
-    """Recompute the whole chain; then check the published anchors (seq, hash) — points of the chain
-    recorded outside the database, which catch a truncated or wholly rewritten tail."""
-    n, broken = verify_chain(journal_rows(conn))
+def verify_journal(conn: Connection, anchors: Sequence[tuple[int, str]] = (),
+                   cross_anchors: Sequence[tuple[int, str]] = ()) -> AuditReport:
+    """Recompute every chain alone; compare each chain's tip row (journal_chain) with its verified tip;
+    check the points recorded outside the database — ``anchors`` (seq, hash) and ``cross_anchors``
+    (anchor_no, hash) — and finally every cross-anchor against its predecessor and the chains. A chain
+    rewritten wholesale or cut short verifies alone but not against the anchors taken before."""
     j = t.journal.c
-    tip = conn.execute(select(j.seq, j.hash).order_by(j.seq.desc()).limit(1)).first()
+    names = sorted({r[0] for r in conn.execute(select(j.chain).distinct())}
+                   | {r[0] for r in conn.execute(select(t.journal_chain.c.chain))})
+    ja = t.journal_anchor.c
+    stored = [dict(r) for r in conn.execute(select(t.journal_anchor).order_by(ja.anchor_no)).mappings()]
+    wanted = {(c, cs) for a in stored for c, cs, _, _ in parse_anchor_tips(a["tips_json"])}
+    seen: dict[tuple[str, int], tuple[int, str]] = {}
+
+    def capture(chain: str, chain_seq: int, seq: int, h: str) -> None:
+        if (chain, chain_seq) in wanted:
+            seen[chain, chain_seq] = (seq, h)
+
+    tips, breaks = verify_chains(((c, journal_rows(conn, c)) for c in names), capture)
+    breaks.sort(key=lambda b: b.seq)
+    broken_chains = {b.chain for b in breaks}
+    later: list[ChainBreak] = []
+    for r in conn.execute(select(t.journal_chain)).all():
+        c, n, s, h = str(r[0]), int(r[1]), int(r[2]), str(r[3])
+        tip = tips.get(c)
+        if c not in broken_chains and (tip is None or (tip.rows, tip.seq, tip.hash) != (n, s, h)):
+            later.append(ChainBreak(s, f"链尾记录与日志不符，{c} 链在核心之外被增删 (the tip recorded for chain "
+                                       f"{c} is #{n}, the journal ends at #{tip.rows if tip else 0}: rows removed "
+                                       "or added outside the core)", c, n))
     checked = 0
     for seq, h in anchors:
-        if broken is not None:
-            break
         checked += 1
         found = conn.execute(select(j.hash).where(j.seq == seq)).scalar_one_or_none()
         if found is None:
-            broken = ChainBreak(seq, "锚点对应的日志行不存在，日志被截断 (anchor row missing: journal truncated)")
-        elif found != h:
-            broken = ChainBreak(seq, "锚点哈希不符，日志被改写 (anchor hash mismatch: journal rewritten)")
-    return AuditReport(n, int(tip.seq) if tip else 0, tip.hash if tip else GENESIS, checked, broken)
+            later.append(ChainBreak(seq, "锚点对应的日志行不存在，日志被截断 (anchor row missing: journal truncated)"))
+            break
+        if found != h:
+            later.append(ChainBreak(seq, "锚点哈希不符，日志被改写 (anchor hash mismatch: journal rewritten)"))
+            break
+    by_no = {int(a["anchor_no"]): a for a in stored}
+    for no, h in cross_anchors:
+        a = by_no.get(no)
+        if a is None or a["hash"] != h:
+            later.append(ChainBreak(int(a["journal_seq"]) if a else 0,
+                                    f"交叉锚点 {no} 与库外记录不符，锚点被删改 (cross-anchor {no} differs from the "
+                                    "copy recorded outside the database)", "", None, no))
+            break
+    n_cross, anchor_break = verify_anchors(stored, tips, lambda c, cs: seen.get((c, cs)))
+    if anchor_break is not None:
+        later.append(anchor_break)
+    top = max(tips.values(), key=lambda x: x.seq, default=None)
+    all_breaks = tuple(breaks + later)
+    return AuditReport(sum(x.rows for x in tips.values()), top.seq if top else 0, top.hash if top else GENESIS,
+                       checked, all_breaks[0] if all_breaks else None, tips, n_cross, all_breaks)
 
 
 @dataclass(frozen=True)

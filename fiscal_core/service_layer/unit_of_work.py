@@ -1,12 +1,15 @@
 """The unit of work: one database transaction, its repositories, and the journal events it appends.
 
 Everything a command changes, including its journal rows, commits or rolls back as a whole. Journal
-events are buffered and chained at commit, so the chain's lock (the only global one) is held for the
-shortest possible time and always last in the lock order.
+events are buffered and chained at commit, so a chain's lock is held for the shortest possible time and
+always last in the lock order. Each event joins its 区划's chain (``adapters/journal_store.py``): the
+区划 the handler names, else the acting unit's, else the one of the object it is about, else the
+platform chain.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,10 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..adapters import tables as t
 from ..adapters.db import Database
 from ..adapters.identity_repo import IdentityRepo
-from ..adapters.rawsql import RawSql, insert_sql
+from ..adapters.journal_store import DIV_OF_OBJECT, Anchor, JournalStore
+from ..adapters.rawsql import RawSql
 from ..adapters.repository import (
     AgencyRepo,
     BudgetRepo,
@@ -38,14 +41,11 @@ from ..adapters.repository import (
 )
 from ..domain.actors import Actor
 from ..domain.codes import CodeSets
-from ..domain.journal import GENESIS, chain_hash, dumps
+from ..domain.journal import ANCHOR_EVERY, PLATFORM, dumps
 from ..monitoring.repository import WarningRepo
 
-_TIP = "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
-# PostgreSQL: one transaction-scoped advisory lock serialises appends to the chain (SQLite's
-# BEGIN IMMEDIATE already does); taken last, just before commit, so it is held for the shortest time.
-_PG_CHAIN_LOCK = "SELECT pg_advisory_xact_lock(7152026)"
-_JOURNAL_INSERT = insert_sql("journal", [c.name for c in t.journal.c])
+# per database: agency → 区划 and the 区划 codes seen (neither ever changes once registered)
+_DIV_CACHES: weakref.WeakKeyDictionary[Database, tuple[dict[str, str], set[str]]] = weakref.WeakKeyDictionary()
 
 
 class UnitOfWork:
@@ -59,6 +59,7 @@ class UnitOfWork:
         self._counter_state: dict[str, list[int]] = {}
         self._now: datetime | None = None
         self._sp = 0
+        self.div: str | None = None           # the 区划 whose journal chain this transaction's events join
         self.scratch: dict[str, Any] = {}     # per-transaction caches of the collaboration hooks (routes, …)
 
     # -- context -------------------------------------------------------------------------------------
@@ -156,8 +157,11 @@ class UnitOfWork:
 
     # -- journal -------------------------------------------------------------------------------------
     def record(self, actor: Actor, action: str, object_type: str, object_id: str,
-               before: Any = None, after: Any = None, opinion: str = "") -> None:
-        """Append a business event to this transaction's journal (who, what, before/after, opinion)."""
+               before: Any = None, after: Any = None, opinion: str = "", *,
+               mof_div_code: str | None = None) -> None:
+        """Append a business event to this transaction's journal (who, what, before/after, opinion).
+        ``mof_div_code`` names the 区划 whose chain the event joins when the handler knows it (else
+        ``self.div``, the acting unit's 区划, the object's, or the platform chain)."""
         if actor.on_behalf_of:        # 代理审批: every step taken under a delegation says for whom
             after = {**(after if isinstance(after, dict) else {"value": after} if after is not None else {}),
                      "on_behalf_of": actor.on_behalf_of}
@@ -168,6 +172,7 @@ class UnitOfWork:
             "before_json": dumps(before) if before is not None else "{}",
             "after_json": dumps(after) if after is not None else "{}",
             "opinion": opinion or "",
+            "_div": mof_div_code or self.div, "_agency": actor.agency_code,
         })
 
     @contextmanager
@@ -191,23 +196,47 @@ class UnitOfWork:
             raise
         self.raw.execute(f"RELEASE SAVEPOINT {name}")
 
+    @property
+    def journal(self) -> JournalStore:
+        caches = _DIV_CACHES.get(self.db)
+        if caches is None:
+            caches = _DIV_CACHES[self.db] = ({}, set())
+        return JournalStore(self.raw, *caches)
+
+    def _chains(self, store: JournalStore) -> None:
+        """Set each buffered event's ``chain`` (see the module docstring for the order of the rules)."""
+        pending: dict[str, list[dict[str, Any]]] = {}
+        for ev in self._events:
+            div, agency = ev.pop("_div", None), ev.pop("_agency", None)
+            if div is None and agency:
+                div = store.agency_div(agency)
+            if div is None:
+                head = ev["object_id"].split(":", 1)[0]
+                if ev["object_type"] in DIV_OF_OBJECT:
+                    pending.setdefault(ev["object_type"], []).append(ev)
+                    continue
+                if store.is_div(head):
+                    div = head
+            ev["chain"] = div or PLATFORM
+        for object_type, evs in pending.items():
+            found = store.divs_of(object_type, (ev["object_id"] for ev in evs))
+            for ev in evs:
+                ev["chain"] = found.get(ev["object_id"]) or PLATFORM
+
     def _flush_journal(self) -> None:
         if not self._events:
             return
-        if self.db.is_postgres:
-            self.raw.execute(_PG_CHAIN_LOCK)
-        tip = self.raw.one(_TIP)
-        seq, prev = (int(tip[0]), tip[1]) if tip else (0, GENESIS)
-        for ev in self._events:
-            seq += 1
-            ev["seq"] = seq
-            ev["prev_hash"] = prev
-            prev = ev["hash"] = chain_hash(prev, ev)
-        if len(self._events) == 1:
-            self.raw.execute(_JOURNAL_INSERT, self._events[0])
-        else:
-            self.raw.executemany(_JOURNAL_INSERT, self._events)
+        store = self.journal
+        self._chains(store)
+        seqs = store.append(self._events)
         self._events.clear()
+        if any(s % ANCHOR_EVERY == 0 for s in seqs):
+            store.write_anchor("auto", self.now().isoformat(timespec="microseconds"))
+
+    def write_anchor(self, reason: str = "manual") -> Anchor:
+        """A cross-anchor of every chain's tip (``fiscal audit anchor``), in this transaction."""
+        self._flush_journal()
+        return self.journal.write_anchor(reason, self.now().isoformat(timespec="microseconds"))
 
     def commit(self) -> None:
         if self._counter_state:
