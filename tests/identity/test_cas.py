@@ -35,16 +35,17 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-from fiscal_app.api.cas_bridge import CasConfig, CasRefused, parse_service_response
+from fiscal_app.api.cas_bridge import CasConfig, CasRefused, parse_service_response, platform_account
 from fiscal_app.api.server import build
-from fiscal_app.idp import CLI_CLIENT, CLI_REDIRECT, bridge_secret, start_idp, stop_idp
+from fiscal_app.idp import CLI_CLIENT, CLI_REDIRECT, IdpConfig, bridge_secret, default_clients, start_idp, stop_idp
 from fiscal_app.login import _fill, _Forms, _password_form
 from fiscal_app.settings import Settings
+from fiscal_core.domain import commands as c
 
-from ..support import World, platform_users
+from ..support import ADMIN, World, platform_users
 from .conftest import free_port
 
-pytestmark = pytest.mark.slow          # a Django CAS server, a node provider and the API: about 15 s
+pytestmark = pytest.mark.slow          # a Django CAS server, a node provider and the API: about 40 s
 
 ROOT = Path(__file__).resolve().parents[2]
 CAS_PW = "cas-Secret-2026"             # the people's password at CAS (the core's password is another one)
@@ -312,3 +313,26 @@ def test_the_cas_answer_is_read_strictly() -> None:
                                b'<cas:authenticationFailure code="INVALID_SERVICE">no</cas:authenticationFailure>'
                                b"</cas:serviceResponse>")
     assert e.value.code == "INVALID_SERVICE"
+
+
+def test_the_core_decides_who_may_log_in_through_cas(sso: Sso) -> None:
+    core = sso.app.state.core
+    core.handle(c.AddUser("agent-bank", "代理银行", None, user_kind="machine", actor=ADMIN))
+    assert core.query(platform_account, "agent-bank") is None          # a machine client is no person
+    assert core.query(platform_account, "nobody") is None
+    account = core.query(platform_account, "fz101001")
+    assert account is not None and account.roles == ("unit_leader",) and account.scopes == ("unit_leader:unit:101001",)
+
+
+def test_cas_is_configured_by_the_environment(tmp_path: Path) -> None:
+    s = Settings.from_env({"FISCAL_HOME": str(tmp_path), "FISCAL_CAS_URL": " https://sso.example.gov.cn/cas/ ",
+                           "FISCAL_CAS_USER_ATTRIBUTE": "employeeNumber"})
+    assert (s.cas_url, s.cas_user_attribute) == ("https://sso.example.gov.cn/cas", "employeeNumber")
+    assert CasConfig.from_settings(s) == CasConfig("https://sso.example.gov.cn/cas", "employeeNumber")
+    assert CasConfig.from_settings(Settings.from_env({"FISCAL_HOME": str(tmp_path)})) is None
+    with pytest.raises(ValueError, match="FISCAL_CAS_URL"):
+        Settings.from_env({"FISCAL_HOME": str(tmp_path), "FISCAL_CAS_URL": "sso.example.gov.cn/cas"})
+    on = IdpConfig.for_settings(s, port=8400, bridge_url="http://127.0.0.1:8000", clients=default_clients())
+    off = IdpConfig.for_settings(Settings.for_home(tmp_path), port=8400, bridge_url="http://127.0.0.1:8000",
+                                 clients=default_clients())
+    assert on.as_json()["cas"] == {"url": "https://sso.example.gov.cn/cas"} and "cas" not in off.as_json()
