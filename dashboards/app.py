@@ -1,6 +1,9 @@
-"""财政一体化管理平台 — leadership dashboards. Run: ``streamlit run dashboards/app.py`` (FISCAL_HOME set).
+"""财政一体化管理平台 — leadership dashboards, behind the platform's single sign-on. Run by ``fiscal serve``, or
+``streamlit run dashboards/app.py`` with the ``[auth]`` secrets ``fiscal_app.web_auth`` writes (FISCAL_HOME set).
 
-Pages are declared here with st.navigation; each lives in views/. All SQL is in the data layer,
+Nobody sees a figure before logging in (``web_auth.require_login``: the login page only); the person's scope
+comes from their grants in the core (``ui.sign_in``), never from the URL or the sidebar, and every loader
+filters by it. Pages are declared here with st.navigation; each lives in views/. All SQL is in the data layer,
 dashboards/data/ (one module per page area).
 """
 
@@ -18,11 +21,14 @@ import streamlit as st  # noqa: E402
 
 from dashboards import data, ui  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
+from fiscal_app.web_auth import require_login  # noqa: E402
 
 st.set_page_config(page_title="财政一体化管理平台", page_icon=":material/account_balance:", layout="wide")
 
 ui.init_state()
 ui.sidebar_language()
+user = require_login(t)  # the login page, and nothing else, until the person has logged in
+ui.sign_in(user)
 with data.request():  # one page view: one warehouse identity, at most one short read-only connection
     ui.run_guarded(ui.sidebar)
     st.sidebar.caption(t("财政一体化管理平台 · 领导驾驶舱", "Fiscal integration platform · leadership dashboards"))

@@ -1,6 +1,12 @@
-"""Shared page furniture: the page list, the sidebar (language, year, department, fund nature) with its
-persistence in session_state and the URL, the error guard around every page, and small display helpers,
-among them the names of the core's statuses, levels and roles (from ``fiscal_core.domain.labels``).
+"""Shared page furniture: the person logged in and their scope, the page list, the sidebar (language, year,
+department, fund nature) with its persistence in session_state and the URL, the error guard around every page,
+and small display helpers, among them the names of the core's statuses, levels and roles (from
+``fiscal_core.domain.labels``).
+
+Who is looking: app.py logs the person in (``fiscal_app.web_auth.require_login``) and ``sign_in`` reads their
+grants from the core (``data.viewer``) on every page view; pages take the scope from ``scope()`` and pass it to
+every loader. Nothing a client sends (URL, widgets) changes the scope: a department in the URL outside it is
+refused with a message, and the sidebar offers only the departments in scope.
 
 No SQL here (that is the data layer, dashboards/data/).
 
@@ -22,6 +28,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import data
+from dashboards.data.scope import Scope, Viewer
 from dashboards.fmt import wan
 from dashboards.i18n import both, lang, t
 from fiscal_core.domain import labels
@@ -77,6 +84,70 @@ def link(url_path: str, label: str | None = None, **query: Any) -> None:
     st.page_link(p.file, label=label or t(p.zh, p.en), icon=p.icon, query_params=params)
 
 
+# ---------------------------------------------------------------------------------------------- who
+
+
+_VIEWER = "_viewer"
+
+
+class Refused(RuntimeError):
+    """The person's scope or roles do not cover what the page shows (a message, not a failure)."""
+
+
+def sign_in(user: Any) -> Viewer:
+    """The logged-in person's grants and scope, read from the core on this page view (a revoked grant counts
+    at once); stops the page with a message when the core is missing or nothing is in their scope."""
+    try:
+        v = data.viewer(user.user_id)
+    except data.CoreMissing:
+        st.warning(both("核心数据库不存在，无法确定您的数据范围：请先运行 `fiscal demo`",
+                        "the core database is missing, so your data scope is unknown: run `fiscal demo` first"),
+                   icon=":material/database_off:")
+        st.stop()
+    st.session_state[_VIEWER] = v
+    with st.sidebar:
+        st.markdown(f"**{user.name}** · `{user.user_id}`")
+        st.caption(v.roles or t("（无授权）", "(no grants)"))
+        if st.button(t("退出登录", "Log out"), key="logout", icon=":material/logout:"):
+            from fiscal_app.web_auth import logout
+            logout()
+    if v.scope.empty:
+        st.title(t("领导驾驶舱", "Leadership dashboards"))
+        st.warning(both("您的账号没有查看驾驶舱的授权（需要区划、部门或单位范围的角色），请联系系统管理员",
+                        "your account holds no grant to read the dashboards (a role over a district, department "
+                        "or unit): ask the administrator"), icon=":material/lock:")
+        st.stop()
+    return v
+
+
+def viewer() -> Viewer:
+    v = st.session_state.get(_VIEWER)
+    if not isinstance(v, Viewer):  # app.py signs the person in before any page runs
+        raise Refused(both("未登录", "not logged in"))
+    return v
+
+
+def scope() -> Scope:
+    """The scope every loader of the page is given."""
+    return viewer().scope
+
+
+def require_district(zh: str, en: str) -> Scope:
+    """Pages of the district's own figures (revenue, treasury cash, data quality): a district scope only."""
+    s = scope()
+    if not s.district:
+        raise Refused(both(f"{zh}是全区划的数据，仅对区划范围的角色（局领导、预算处、国库处、数据分析）开放",
+                           f"{en} are the whole district's figures, open to roles over the district only"))
+    return s
+
+
+def personnel_scope() -> Scope | None:
+    """The scope of the personnel pages (人员经费), None when none of the person's roles may read them
+    (``fiscal_core.domain.actors.PERSONNEL_DASHBOARD_ROLES``)."""
+    s = viewer().personnel
+    return None if s.empty else s
+
+
 # ---------------------------------------------------------------------------------------------- filters
 
 
@@ -85,6 +156,7 @@ class Filters:
     year: int
     dept: str | None
     fund: str | None
+    scope: Scope
 
 
 def _from_url(key: str) -> str | None:
@@ -125,7 +197,8 @@ def sidebar_language() -> None:
 def sidebar_filters(options: dict[str, Any]) -> None:
     """Year, department and fund nature; invalid values from a URL fall back to the defaults."""
     years: list[int] = list(options["years"])
-    depts = {d["dept_code"]: d["dept_name"] for d in options["depts"]}
+    depts = {d["dept_code"]: d["dept_name"] + (f" · {d['units']}" if d.get("units") else "")
+             for d in options["depts"]}
     funds = {f["code"]: f["name"] for f in options["funds"]}
     state = st.session_state
     if not years:
@@ -133,13 +206,18 @@ def sidebar_filters(options: dict[str, Any]) -> None:
     if state.get("year") not in years:
         state["year"] = years[0]
     if state.get("dept") not in depts:
+        if state.get("dept") not in (None, ALL):  # a link or a hand-edited URL outside the person's scope
+            st.warning(both(f"部门 {state['dept']} 不在您的数据范围内，已忽略",
+                            f"department {state['dept']} is outside your data scope: ignored"),
+                       icon=":material/lock:")
         state["dept"] = ALL
+    everything = "全部部门 / All" if options.get("district") else "本人范围内全部 / All in my scope"
     if state.get("fund") not in funds:
         state["fund"] = ALL
     with st.sidebar:
         st.selectbox(t("预算年度", "Fiscal year"), years, key="year")
         st.selectbox(t("部门", "Department"), [ALL, *depts], key="dept",
-                     format_func=lambda c: "全部部门 / All" if c == ALL else f"{c} {depts.get(c, '')}")
+                     format_func=lambda c: everything if c == ALL else f"{c} {depts.get(c, '')}")
         st.selectbox(t("资金性质", "Fund nature"), [ALL, *funds], key="fund",
                      format_func=lambda c: "全部 / All" if c == ALL else f"{c} {funds.get(c, '')}")
         if options.get("as_of"):
@@ -149,22 +227,22 @@ def sidebar_filters(options: dict[str, Any]) -> None:
 def sidebar() -> None:
     """The filters, when there is a warehouse to take their choices from (else the page says what to do)."""
     try:
-        options = data.filter_options()
+        options = data.filter_options(scope())
     except data.WarehouseMissing:
         return
-    sidebar_filters(options)
+    sidebar_filters({**options, "district": scope().district})
 
 
 def filters() -> Filters:
     state = st.session_state
     year = state.get("year")
     if not isinstance(year, int):
-        opts = data.filter_options()
+        opts = data.filter_options(scope())
         if not opts["years"]:
             raise NoData(both("数据仓库中还没有预算年度", "the warehouse has no fiscal year yet"))
         year = opts["years"][0]
     dept, fund = state.get("dept"), state.get("fund")
-    return Filters(year, None if dept in (None, ALL) else dept, None if fund in (None, ALL) else fund)
+    return Filters(year, None if dept in (None, ALL) else dept, None if fund in (None, ALL) else fund, scope())
 
 
 def current_query() -> dict[str, str | None]:
@@ -224,6 +302,8 @@ def run_guarded(fn: Callable[[], Any]) -> None:
         missing_warehouse_message()
     except NoData as e:
         st.info(str(e), icon=":material/info:")
+    except Refused as e:
+        st.warning(str(e), icon=":material/lock:")
     except Exception as e:  # a page must never show a traceback
         log.exception("dashboard page failed")
         st.error(both("页面加载失败，请稍后重试或联系管理员", "the page failed to load; try again or ask the "

@@ -4,8 +4,11 @@ per page area, all reading the warehouse through the machinery of ``connection``
 =================  ==========================================================================================
 ``connection``     page-view requests, the warehouse's stamp, short governed read-only connections, the query
                    helpers (``frame``, ``rows``, ``optional``), ``cached`` and its ``LOADERS`` registry
+``scope``          whose figures a person may see: their grants read from the core, the ``Scope`` every
+                   loader of facts takes, and its one SQL predicate (``$district`` / ``$agencies``)
 ``sql``            SQL fragments from fixed vocabularies (the core's enums as literals, ranks)
-``filters``        the sidebar's choices, the data's as-of date, the filter parameters (``dept_fund``)
+``filters``        the sidebar's choices, the data's as-of date, the filter parameters (``scoped``,
+                   ``dept_fund``)
 ``revenue``        收入: fct_revenue_monthly
 ``expenditure``    支出: budget execution, expected progress, the drill to a payment's trail
 ``treasury``       库款: fct_treasury_cash_daily
@@ -19,7 +22,8 @@ per page area, all reading the warehouse through the machinery of ``connection``
 ``quality``        数据质量: freshness, quarantine, rejected files, reconciliation, dbt test results
 =================  ==========================================================================================
 
-The pages use the package itself (``from dashboards import data``; ``data.revenue_summary(year)``): what they
+The pages use the package itself (``from dashboards import data``; ``data.revenue_summary(scope, year)``):
+every loader of facts takes the person's ``Scope`` first and filters by it in SQL (see ``scope``). What they
 need is re-exported here. Loaders return pandas DataFrames for charts and tables (DECIMAL columns arrive as
 float64 there; figures shown as text come from the ``*_summary`` loaders, which keep ``Decimal``). Marts are
 read from schema ``marts``; labels of code sets (资金性质, 功能分类) from the dbt seeds in ``ref``. User input
@@ -73,17 +77,75 @@ from .procurement import SPLIT_PURCHASE_RULE, contracts, contracts_total, split_
 from .projects import FUNNEL, STUCK_AT, project_funnel, rolling_projects, stuck_projects
 from .quality import dbt_results, freshness, quarantine_by_rule, reconciliation, rejected_files
 from .revenue import revenue_by_category, revenue_monthly, revenue_summary
+from .scope import NOTHING, CoreMissing, Scope, Viewer, viewer
 from .treasury import cash_daily, cash_summary
 
 __all__ = [
-    "DISCLOSURE_TABLES", "EARLY_WARNING_BANDS", "FUNNEL", "LEVELS", "LOADERS", "NOT_REGISTERED", "RISK_BANDS",
-    "SPLIT_PURCHASE_RULE", "STUCK_AT", "TTL", "DisclosureNotFound", "Stamp", "WarehouseMissing", "WarehouseSwapped",
-    "as_of_date", "backtest", "cached", "cash_daily", "cash_forecast", "cash_forecast_summary", "cash_summary",
-    "clear_cache", "contracts", "contracts_total", "dbt_results", "dept_projects", "disclosure_departments",
-    "disclosure_table", "disclosure_xlsx", "early_warning", "execution_by", "execution_monthly", "expected_share",
-    "expenditure_year_end", "filter_options", "freshness", "latest_exec_month", "payment", "payment_trace",
-    "performance", "project_funnel", "project_payments", "quarantine_by_rule", "reconciliation", "rejected_files",
-    "request", "revenue_by_category", "revenue_forecast", "revenue_monthly", "revenue_summary", "revenue_year_end",
-    "rolling_projects", "settings", "spending_summary", "split_purchase_suspects", "staff_cost", "staff_summary",
-    "stamp", "stuck_projects", "warehouse_path", "warning_steps", "warnings",
+    "DISCLOSURE_TABLES",
+    "EARLY_WARNING_BANDS",
+    "FUNNEL",
+    "LEVELS",
+    "LOADERS",
+    "NOTHING",
+    "NOT_REGISTERED",
+    "RISK_BANDS",
+    "SPLIT_PURCHASE_RULE",
+    "STUCK_AT",
+    "TTL",
+    "CoreMissing",
+    "DisclosureNotFound",
+    "Scope",
+    "Stamp",
+    "Viewer",
+    "WarehouseMissing",
+    "WarehouseSwapped",
+    "as_of_date",
+    "backtest",
+    "cached",
+    "cash_daily",
+    "cash_forecast",
+    "cash_forecast_summary",
+    "cash_summary",
+    "clear_cache",
+    "contracts",
+    "contracts_total",
+    "dbt_results",
+    "dept_projects",
+    "disclosure_departments",
+    "disclosure_table",
+    "disclosure_xlsx",
+    "early_warning",
+    "execution_by",
+    "execution_monthly",
+    "expected_share",
+    "expenditure_year_end",
+    "filter_options",
+    "freshness",
+    "latest_exec_month",
+    "payment",
+    "payment_trace",
+    "performance",
+    "project_funnel",
+    "project_payments",
+    "quarantine_by_rule",
+    "reconciliation",
+    "rejected_files",
+    "request",
+    "revenue_by_category",
+    "revenue_forecast",
+    "revenue_monthly",
+    "revenue_summary",
+    "revenue_year_end",
+    "rolling_projects",
+    "settings",
+    "spending_summary",
+    "split_purchase_suspects",
+    "staff_cost",
+    "staff_summary",
+    "stamp",
+    "stuck_projects",
+    "viewer",
+    "warehouse_path",
+    "warning_steps",
+    "warnings",
 ]

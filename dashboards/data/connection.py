@@ -25,6 +25,7 @@ Every cached loader also has ``.uncached`` (same arguments, no cache), which the
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,16 +145,34 @@ def connection() -> Iterator[duckdb.DuckDBPyConnection]:
 # ---------------------------------------------------------------------------------------------- queries
 
 
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+SCOPE_KEYS = ("district", "agencies", "depts")  # filters.scoped's parameters (see scope)
+
+
+def bind(sql: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """The query's parameters. A loader given a scope passes all its parameters (``filters.scoped``); the
+    statement must apply it (``$district``, in every scope predicate), else ValueError: a loader cannot take
+    a scope and forget it. The scope's lists a predicate does not read are dropped (DuckDB refuses
+    parameters a statement does not use)."""
+    params = dict(params or {})
+    if "district" not in params:
+        return params
+    used = set(_PARAM.findall(sql))
+    if "district" not in used:
+        raise ValueError("a scoped query that does not apply the scope (no $district in its SQL)")
+    return {k: v for k, v in params.items() if k not in SCOPE_KEYS or k in used}
+
+
 def frame(sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """The query's result as a DataFrame (for charts and tables; DECIMAL columns arrive as float64)."""
     with connection() as con:
-        return con.execute(sql, params or {}).df()
+        return con.execute(sql, bind(sql, params)).df()
 
 
 def rows(sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Rows as dicts with the database's own types (Decimal for amounts)."""
     with connection() as con:
-        cur = con.execute(sql, params or {})
+        cur = con.execute(sql, bind(sql, params))
         names = [d[0] for d in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -165,7 +184,7 @@ def optional(schema: str, table: str, sql: str, params: dict[str, Any] | None = 
                         {"s": schema, "t": table}).fetchall()
         if not n or not n[0][0]:
             return None
-        return con.execute(sql, params or {}).df()
+        return con.execute(sql, bind(sql, params)).df()
 
 
 # ---------------------------------------------------------------------------------------------- cache

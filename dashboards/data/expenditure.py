@@ -10,12 +10,14 @@ from typing import Any
 import pandas as pd
 
 from .connection import cached, frame, rows
-from .filters import dept_fund
+from .filters import dept_fund, scoped
+from .scope import Scope, in_scope
 
-_EXEC_FILTER = """
+_EXEC_FILTER = f"""
     e.fiscal_year = $year
     and ($fund is null or e.fund_type_code = $fund)
     and ($dept is null or a.dept_code = $dept)
+    and {in_scope("e.agency_code")}
 """
 
 # grouping → (key expression, label expression, joins): a fixed whitelist, never user text
@@ -39,7 +41,7 @@ def latest_exec_month(year: int) -> int | None:
 
 
 @cached
-def spending_summary(year: int, dept: str | None, fund: str | None) -> dict[str, Any]:
+def spending_summary(scope: Scope, year: int, dept: str | None, fund: str | None) -> dict[str, Any]:
     """At the latest month of ``year``: budget, indicator after adjustments, paid YTD (Decimal yuan), the
     execution rate, and the expected share for this point of the year (see ``expected_share``)."""
     row = rows(f"""
@@ -50,15 +52,15 @@ def spending_summary(year: int, dept: str | None, fund: str | None) -> dict[str,
         from marts.fct_budget_execution_monthly e
         join m on e.fiscal_month = m.month
         left join marts.dim_agency a on a.agency_code = e.agency_code
-        where {_EXEC_FILTER}""", dept_fund(dept, fund, year=year))[0]
-    share, basis = expected_share.uncached(year, row["month"], dept, fund)  # type: ignore[attr-defined]
+        where {_EXEC_FILTER}""", dept_fund(scope, dept, fund, year=year))[0]
+    share, basis = expected_share.uncached(scope, year, row["month"], dept, fund)  # type: ignore[attr-defined]
     row["expected_share"], row["expected_basis"] = share, basis
     row["rate"] = (row["paid_ytd"] / row["indicator"]) if row["indicator"] else None
     return row
 
 
 @cached
-def expected_share(year: int, month: int | None, dept: str | None = None,
+def expected_share(scope: Scope, year: int, month: int | None, dept: str | None = None,
                    fund: str | None = None) -> tuple[Decimal | None, str]:
     """The share of the year's indicator normally paid by the end of ``month``: the mean over earlier
     complete years in the warehouse of (paid YTD at that month ÷ indicator at December) — the seasonal
@@ -66,7 +68,7 @@ def expected_share(year: int, month: int | None, dept: str | None = None,
     Returns (share, "seasonal" | "time")."""
     if month is None:
         return None, "time"
-    found = rows("""
+    found = rows(f"""
         with yearly as (
             select e.fiscal_year,
                    sum(e.paid_ytd_amt) filter (where e.fiscal_month = $month) as paid_at_month,
@@ -76,18 +78,19 @@ def expected_share(year: int, month: int | None, dept: str | None = None,
             where e.fiscal_year < $year
               and ($fund is null or e.fund_type_code = $fund)
               and ($dept is null or a.dept_code = $dept)
+              and {in_scope("e.agency_code")}
             group by e.fiscal_year
             having count(distinct e.fiscal_month) = 12 and sum(e.indicator_amt) filter (where e.fiscal_month = 12) > 0
         )
         select avg(paid_at_month / indicator_dec) as share, count(*) as n from yearly""",
-                 dept_fund(dept, fund, year=year, month=month))
+                 dept_fund(scope, dept, fund, year=year, month=month))
     if found and found[0]["n"]:
         return Decimal(str(found[0]["share"])), "seasonal"
     return Decimal(month) / Decimal(12), "time"
 
 
 @cached
-def execution_by(year: int, dept: str | None, fund: str | None, grouping: str) -> pd.DataFrame:
+def execution_by(scope: Scope, year: int, dept: str | None, fund: str | None, grouping: str) -> pd.DataFrame:
     """Execution at the latest month of ``year`` grouped by department, function class (类) or fund nature."""
     key, label, join = _GROUPINGS[grouping]  # KeyError for anything outside the whitelist
     return frame(f"""
@@ -102,37 +105,39 @@ def execution_by(year: int, dept: str | None, fund: str | None, grouping: str) -
         left join marts.dim_agency a on a.agency_code = e.agency_code
         {join}
         where {_EXEC_FILTER}
-        group by 1 order by indicator_amt desc""", dept_fund(dept, fund, year=year))
+        group by 1 order by indicator_amt desc""", dept_fund(scope, dept, fund, year=year))
 
 
 @cached
-def execution_monthly(year: int, dept: str | None, fund: str | None) -> pd.DataFrame:
+def execution_monthly(scope: Scope, year: int, dept: str | None, fund: str | None) -> pd.DataFrame:
     return frame(f"""
         select e.fiscal_month, sum(e.indicator_amt) as indicator_amt, sum(e.paid_in_month_amt) as paid_amt,
                sum(e.paid_ytd_amt) as paid_ytd_amt
         from marts.fct_budget_execution_monthly e
         left join marts.dim_agency a on a.agency_code = e.agency_code
         where {_EXEC_FILTER}
-        group by 1 order by 1""", dept_fund(dept, fund, year=year))
+        group by 1 order by 1""", dept_fund(scope, dept, fund, year=year))
 
 
 # ---------------------------------------------------------------------------------------------- drill
 
 
 @cached
-def dept_projects(year: int, dept: str, fund: str | None) -> pd.DataFrame:
+def dept_projects(scope: Scope, year: int, dept: str, fund: str | None) -> pd.DataFrame:
     """The department's projects in ``year``: indicator after adjustments, paid, available, payments."""
-    return frame("""
+    return frame(f"""
         with ind as (
             select pro_code, sum(adjusted_amt) as indicator_amt, sum(paid_amt) as paid_amt,
                    sum(canuse_amt) as canuse_amt
             from marts.fct_indicator_balance
             where fiscal_year = $year and dept_code = $dept and ($fund is null or fund_type_code = $fund)
+              and {in_scope("agency_code")}
             group by pro_code
         ), pays as (
             select pro_code, count(*) as payments, sum(net_paid_amt) as net_paid_amt
             from marts.fct_payment
             where fiscal_year = $year and dept_code = $dept and ($fund is null or fund_type_code = $fund)
+              and {in_scope("agency_code")}
             group by pro_code
         )
         select ind.pro_code, p.pro_name, p.pro_cat_name, p.pro_status, ind.indicator_amt, ind.paid_amt,
@@ -142,33 +147,38 @@ def dept_projects(year: int, dept: str, fund: str | None) -> pd.DataFrame:
         from ind
         left join marts.dim_project p on p.pro_code = ind.pro_code
         left join pays on pays.pro_code = ind.pro_code
-        order by ind.indicator_amt desc, ind.pro_code""", dept_fund(dept, fund, year=year))
+        order by ind.indicator_amt desc, ind.pro_code""", dept_fund(scope, dept, fund, year=year))
 
 
 @cached
-def project_payments(year: int, pro_code: str) -> pd.DataFrame:
-    return frame("""
+def project_payments(scope: Scope, year: int, pro_code: str) -> pd.DataFrame:
+    return frame(f"""
         select pay_app_id, pay_app_no, create_date, status, pay_app_amt, net_paid_amt, paid_date, cleared_date,
                payee_acct_name, use_des, bgt_id, contract_no
-        from marts.fct_payment where fiscal_year = $year and pro_code = $pro
-        order by create_date desc, pay_app_id desc""", {"year": year, "pro": pro_code})
+        from marts.fct_payment where fiscal_year = $year and pro_code = $pro and {in_scope("agency_code")}
+        order by create_date desc, pay_app_id desc""", scoped(scope, year=year, pro=pro_code))
 
 
 @cached
-def payment(pay_app_id: str) -> dict[str, Any] | None:
-    found = rows("""
+def payment(scope: Scope, pay_app_id: str) -> dict[str, Any] | None:
+    """A payment, when it is in the scope (else None: another unit's payment is not there)."""
+    found = rows(f"""
         select p.*, a.agency_name, a.dept_name, d.pro_name
         from marts.fct_payment p
         left join marts.dim_agency a on a.agency_code = p.agency_code
         left join marts.dim_project d on d.pro_code = p.pro_code
-        where p.pay_app_id = $id""", {"id": pay_app_id})
+        where p.pay_app_id = $id and {in_scope("p.agency_code")}""", scoped(scope, id=pay_app_id))
     return found[0] if found else None
 
 
 @cached
-def payment_trace(pay_app_id: str) -> pd.DataFrame:
-    """The payment's whole origin chain (来龙去脉), one row per journalled step in time order."""
-    return frame("""
+def payment_trace(scope: Scope, pay_app_id: str) -> pd.DataFrame:
+    """The payment's whole origin chain (来龙去脉), one row per journalled step in time order (none when the
+    payment is outside the scope)."""
+    return frame(f"""
         select step_no, stage_no, stage, lineage_depth, object_type, object_id, action, occurred_at, actor,
                actor_role, opinion, journal_seq, detail_json
-        from marts.payment_trace where pay_app_id = $id order by step_no""", {"id": pay_app_id})
+        from marts.payment_trace t where pay_app_id = $id
+          and exists (select 1 from marts.fct_payment p where p.pay_app_id = t.pay_app_id
+                      and {in_scope("p.agency_code")})
+        order by step_no""", scoped(scope, id=pay_app_id))

@@ -1,5 +1,6 @@
-"""The sidebar's choices (years, departments, fund natures in use), the date the data reaches, and the
-filter parameters every filtered loader passes to its SQL."""
+"""The sidebar's choices (years, departments in the person's scope, fund natures in use), the date the data
+reaches, and the filter parameters every filtered loader passes to its SQL: the scope (``$district``,
+``$agencies``, ``$depts``, see ``scope``) first, then the sidebar's ``$dept`` and ``$fund``."""
 
 from __future__ import annotations
 
@@ -7,24 +8,37 @@ from datetime import date
 from typing import Any
 
 from .connection import cached, rows
+from .scope import Scope, dept_in_scope, in_scope
+from .scope import params as scope_params
 
 
-def dept_fund(dept: str | None = None, fund: str | None = None, **more: Any) -> dict[str, Any]:
-    """Query parameters of the sidebar's filters: ``$dept`` (None = all departments) and ``$fund`` (None = all
-    fund natures), plus the loader's own."""
-    return {"dept": dept, "fund": fund, **more}
+def scoped(scope: Scope, **more: Any) -> dict[str, Any]:
+    """Query parameters of a loader reading facts: the scope's (``$district``, ``$agencies``, ``$depts``)
+    plus the loader's own. Every loader that reads facts builds its parameters here."""
+    return scope_params(scope, depts=list(scope.depts), **more)
+
+
+def dept_fund(scope: Scope, dept: str | None = None, fund: str | None = None, **more: Any) -> dict[str, Any]:
+    """``scoped`` plus the sidebar's filters: ``$dept`` (None = every department in scope) and ``$fund``
+    (None = all fund natures)."""
+    return scoped(scope, dept=dept, fund=fund, **more)
 
 
 @cached
-def filter_options() -> dict[str, Any]:
-    """Years with a budget (or revenue), departments, fund natures in use, and the data's as-of date."""
+def filter_options(scope: Scope) -> dict[str, Any]:
+    """Years with a budget (or revenue), the departments in scope (each with the agencies of it in scope,
+    when that is not the whole department), fund natures in use, and the data's as-of date."""
     years = [r["y"] for r in rows("""
         select distinct fiscal_year as y from marts.fct_budget_execution_monthly
         union select distinct fiscal_year from marts.fct_revenue_monthly where budget_amt is not null
         order by 1 desc""")]
-    depts = rows("""
-        select dept_code, max(dept_name) as dept_name from marts.dim_agency
-        where dept_code is not null group by dept_code order by dept_code""")
+    depts = rows(f"""
+        select dept_code, max(dept_name) as dept_name,
+               case when {dept_in_scope("dept_code")} then null
+                    else string_agg(agency_name, '、' order by agency_code) end as units
+        from marts.dim_agency
+        where dept_code is not null and {in_scope("agency_code")}
+        group by dept_code order by dept_code""", scoped(scope))
     funds = rows("""
         with used as (select distinct fund_type_code from marts.fct_budget_execution_monthly)
         select u.fund_type_code as code, coalesce(f.name, u.fund_type_code) as name

@@ -9,6 +9,8 @@ import pandas as pd
 from fiscal_core.monitoring.catalogue import Level
 
 from .connection import cached, frame, optional
+from .filters import scoped
+from .scope import Scope, in_scope
 from .sql import coalesce_code, rank
 
 # A warning the core's disposal workflow does not hold (a scheduled hit not synced yet) has no disposal status
@@ -23,7 +25,7 @@ def disposal_status(column: str) -> str:
 
 
 @cached
-def warnings(year: int, dept: str | None) -> pd.DataFrame:
+def warnings(scope: Scope, year: int, dept: str | None) -> pd.DataFrame:
     """The year's warnings (of one department, or all), most severe level first, then the latest."""
     return frame(f"""
         select w.warning_key, w.rule_code, w.rule_name, w.warning_level, w.level_name, w.handling, w.dimension,
@@ -35,18 +37,18 @@ def warnings(year: int, dept: str | None) -> pd.DataFrame:
         left join marts.dim_agency a on a.agency_code = w.agency_code
         left join (select dept_code, max(dept_name) as dept_name from marts.dim_agency group by 1) d
                on d.dept_code = w.dept_code
-        where w.fiscal_year = $year and ($dept is null or w.dept_code = $dept)
+        where w.fiscal_year = $year and ($dept is null or w.dept_code = $dept) and {in_scope("w.agency_code")}
         order by {rank("w.warning_level", LEVELS)},
-                 w.detected_at desc""", {"dept": dept, "year": year})
+                 w.detected_at desc""", scoped(scope, dept=dept, year=year))
 
 
 @cached
-def warning_steps(warning_key: str) -> pd.DataFrame | None:
+def warning_steps(scope: Scope, warning_key: str) -> pd.DataFrame | None:
     """The core's disposal steps of a warning (raw.mon_warning_step, by the warning's id in raw.mon_warning);
     None when the warehouse predates their extraction. A scheduled hit not yet synced into the core has none."""
-    return optional("raw", "mon_warning_step", """
+    return optional("raw", "mon_warning_step", f"""
         select s.step_no, s.created_at, s.action, s.from_status, s.to_status, s.actor, s.actor_role, s.opinion
         from raw.mon_warning_step as s
         inner join raw.mon_warning as w on w.warning_id = s.warning_id
-        where w.warning_key = $k
-        order by s.step_no""", {"k": warning_key})
+        where w.warning_key = $k and {in_scope("w.agency_code")}
+        order by s.step_no""", scoped(scope, k=warning_key))

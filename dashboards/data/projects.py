@@ -11,6 +11,8 @@ import pandas as pd
 from fiscal_core.domain.projects import LIBRARY_STATES, ProjectStatus
 
 from .connection import cached, frame
+from .filters import scoped
+from .scope import Scope, in_scope
 from .sql import literal, literals
 
 S = ProjectStatus
@@ -32,19 +34,19 @@ STUCK_AT = ("review", "library", "budgeted", "indicator")
 
 
 @cached
-def project_funnel(year: int, dept: str | None) -> pd.DataFrame:
+def project_funnel(scope: Scope, year: int, dept: str | None) -> pd.DataFrame:
     """Projects running in ``year`` (start ≤ year ≤ end) that reached each lifecycle stage."""
     counts = ", ".join(f"count(l.{col}) as {stage}" for stage, col in FUNNEL)
     df = frame(f"""
         select {counts}
         from marts.fct_project_lifecycle l join marts.dim_project p on p.pro_code = l.pro_code
         where coalesce(p.pro_start_year, p.setup_year) <= $year and coalesce(p.end_year, $year) >= $year
-          and ($dept is null or l.dept_code = $dept)""", {"dept": dept, "year": year})
+          and ($dept is null or l.dept_code = $dept) and {in_scope("l.agency_code")}""", scoped(scope, dept=dept, year=year))
     return pd.DataFrame({"stage": [s for s, _ in FUNNEL], "projects": [int(df.iloc[0][s]) for s, _ in FUNNEL]})
 
 
 @cached
-def stuck_projects(dept: str | None, as_of: date, min_days: int) -> pd.DataFrame:
+def stuck_projects(scope: Scope, dept: str | None, as_of: date, min_days: int) -> pd.DataFrame:
     """Projects waiting at a stage longer than ``min_days`` as of ``as_of``: in review (before the library),
     in the library without a budget, budgeted without an indicator, or with an indicator but no payment."""
     review, reserved = literals(BEFORE_LIBRARY), literal(S.RESERVED)
@@ -65,23 +67,23 @@ def stuck_projects(dept: str | None, as_of: date, min_days: int) -> pd.DataFrame
                    end as since
             from marts.fct_project_lifecycle l join marts.dim_project p on p.pro_code = l.pro_code
             where l.pro_status not in {literals(FINISHED)}
-              and ($dept is null or l.dept_code = $dept)
+              and ($dept is null or l.dept_code = $dept) and {in_scope("l.agency_code")}
         )
         select *, date_diff('day', cast(since as date), cast($as_of as date)) as days_waiting
         from s
         where stuck_at is not null and date_diff('day', cast(since as date), cast($as_of as date)) >= $min_days
-        order by days_waiting desc""", {"dept": dept, "as_of": as_of, "min_days": min_days})
+        order by days_waiting desc""", scoped(scope, dept=dept, as_of=as_of, min_days=min_days))
 
 
 @cached
-def rolling_projects(year: int, dept: str | None) -> pd.DataFrame:
+def rolling_projects(scope: Scope, year: int, dept: str | None) -> pd.DataFrame:
     """Multi-year projects (term > 1 year or continuing) running in ``year``."""
-    return frame("""
+    return frame(f"""
         select p.pro_code, p.pro_name, p.dept_code, p.pro_cat_name, p.pro_start_year, p.end_year, p.pro_term,
                p.exist_statue_code, p.roll_year, p.pro_total_amt, p.pro_status,
                l.indicator_amt, l.paid_amt
         from marts.dim_project p left join marts.fct_project_lifecycle l on l.pro_code = p.pro_code
         where (p.pro_term > 1 or p.exist_statue_code = '2')
           and coalesce(p.pro_start_year, p.setup_year) <= $year and coalesce(p.end_year, $year) >= $year
-          and ($dept is null or p.dept_code = $dept)
-        order by p.pro_total_amt desc nulls last""", {"dept": dept, "year": year})
+          and ($dept is null or p.dept_code = $dept) and {in_scope("p.agency_code")}
+        order by p.pro_total_amt desc nulls last""", scoped(scope, dept=dept, year=year))

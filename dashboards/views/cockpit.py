@@ -1,4 +1,6 @@
-"""总览 cockpit: revenue, spending progress, cash, warnings and top risks, each linking to its page."""
+"""总览 cockpit: revenue, spending progress, cash, warnings and top risks, each linking to its page. Revenue,
+cash and the forecasts' risks are the district's own figures: a person whose scope is a department or a unit
+sees spending and warnings of their scope only."""
 
 from __future__ import annotations
 
@@ -15,19 +17,28 @@ st.title(t(f"{f.year} 年财政运行总览", f"Fiscal overview {f.year}"))
 as_of = data.as_of_date()
 st.caption(t(f"数据截至 {as_of}；金额单位：万元", f"Data as of {as_of}; amounts in 万元 (10,000 yuan)"))
 
-rev = data.revenue_summary(f.year)
-spend = data.spending_summary(f.year, f.dept, f.fund)
-cash = data.cash_summary()
-warn = data.warnings(f.year, f.dept)
+district = f.scope.district
+rev = data.revenue_summary(f.scope, f.year)
+spend = data.spending_summary(f.scope, f.year, f.dept, f.fund)
+cash = data.cash_summary(f.scope)
+warn = data.warnings(f.scope, f.year, f.dept)
+
+
+def district_only() -> None:
+    ui.empty("全区划数据，仅对区划范围的角色显示", "The whole district's figures: shown to roles over the district only")
+
 
 c1, c2, c3, c4 = st.columns(4)
 with c1, st.container(border=True):
-    yoy = ratio(rev["ytd"], rev["prev_ytd"])
-    ui.amount_metric(t("财政收入（年累计）", "Revenue year to date"), rev["ytd"],
-                     delta=t(f"{pct(yoy - 1)} 同比", f"{pct(yoy - 1)} YoY") if yoy is not None else None)
-    st.caption(t(f"完成预算 {pct(ratio(rev['ytd'], rev['budget']))}（预算 {wan(rev['budget'])} 万元，截至 {rev['month']} 月）",
-                 f"{pct(ratio(rev['ytd'], rev['budget']))} of budget {wan(rev['budget'])} (to month {rev['month']})"))
-    ui.link("revenue", t("收入详情 →", "Revenue →"))
+    if district:
+        yoy = ratio(rev["ytd"], rev["prev_ytd"])
+        ui.amount_metric(t("财政收入（年累计）", "Revenue year to date"), rev["ytd"],
+                         delta=t(f"{pct(yoy - 1)} 同比", f"{pct(yoy - 1)} YoY") if yoy is not None else None)
+        st.caption(t(f"完成预算 {pct(ratio(rev['ytd'], rev['budget']))}（预算 {wan(rev['budget'])} 万元，截至 {rev['month']} 月）",
+                     f"{pct(ratio(rev['ytd'], rev['budget']))} of budget {wan(rev['budget'])} (to month {rev['month']})"))
+        ui.link("revenue", t("收入详情 →", "Revenue →"))
+    else:
+        district_only()
 with c2, st.container(border=True):
     gap = (spend["rate"] - spend["expected_share"]) if spend["rate"] is not None and spend["expected_share"] else None
     st.metric(t("支出执行进度", "Spending progress"), pct(spend["rate"]),
@@ -37,19 +48,22 @@ with c2, st.container(border=True):
                  f"paid {wan(spend['paid_ytd'])} of {wan(spend['indicator'])}; expected {pct(spend['expected_share'])} ({basis})"))
     ui.link("expenditure", t("支出详情 →", "Expenditure →"))
 with c3, st.container(border=True):
-    outlook = data.cash_forecast_summary()
-    if cash:
-        ui.amount_metric(t("国库库款余额", "Treasury cash balance"), cash["closing_amt"])
-        months = cash["guarantee_months"]
-        line = t(f"{cash['cash_date']}；库款保障 {months:.1f} 个月" if months else f"{cash['cash_date']}",
-                 f"{cash['cash_date']}; covers {months:.1f} months of outflow" if months else f"{cash['cash_date']}")
-        if outlook:
-            line += t(f"；90 天内低于最低余额概率 {pct(outlook.get('p_below_min_90d'))}",
-                      f"; P(below minimum within 90 days) {pct(outlook.get('p_below_min_90d'))}")
-        st.caption(line)
+    if not district:
+        district_only()
     else:
-        ui.empty("暂无库款数据", "No treasury cash data")
-    ui.link("treasury", t("库款详情 →", "Treasury →"))
+        outlook = data.cash_forecast_summary(f.scope)
+        if cash:
+            ui.amount_metric(t("国库库款余额", "Treasury cash balance"), cash["closing_amt"])
+            months = cash["guarantee_months"]
+            line = t(f"{cash['cash_date']}；库款保障 {months:.1f} 个月" if months else f"{cash['cash_date']}",
+                     f"{cash['cash_date']}; covers {months:.1f} months of outflow" if months else f"{cash['cash_date']}")
+            if outlook:
+                line += t(f"；90 天内低于最低余额概率 {pct(outlook.get('p_below_min_90d'))}",
+                          f"; P(below minimum within 90 days) {pct(outlook.get('p_below_min_90d'))}")
+            st.caption(line)
+        else:
+            ui.empty("暂无库款数据", "No treasury cash data")
+        ui.link("treasury", t("库款详情 →", "Treasury →"))
 with c4, st.container(border=True):
     open_ = warn[warn["disposal_status"] != WarnStatus.CLOSED] if not warn.empty else warn
     st.metric(t("预警（未办结）", "Warnings (open)"), f"{len(open_):,}")
@@ -60,8 +74,10 @@ with c4, st.container(border=True):
 left, right = st.columns(2)
 with left:
     st.subheader(t("收入：年累计与上年同期、预算", "Revenue: YTD vs last year and budget"))
-    monthly = data.revenue_monthly(f.year)
-    if monthly.empty:
+    monthly = data.revenue_monthly(f.scope, f.year)
+    if not district:
+        district_only()
+    elif monthly.empty:
         ui.empty("本年度暂无收入数据", "No revenue data for this year")
     else:
         fig = go.Figure()
@@ -76,7 +92,7 @@ with left:
         st.plotly_chart(ui.layout(fig, yaxis_title=ui.wan_axis()))
 with right:
     st.subheader(t("各部门支出进度", "Spending progress by department"))
-    by_dept = data.execution_by(f.year, None, f.fund, "dept")
+    by_dept = data.execution_by(f.scope, f.year, None, f.fund, "dept")
     if by_dept.empty:
         ui.empty("暂无支出数据", "No expenditure data")
     else:
@@ -106,8 +122,10 @@ with left:
         st.plotly_chart(ui.layout(fig, height=280))
 with right:
     st.subheader(t("主要风险（预测预警）", "Top risks (early warning)"))
-    ew = data.early_warning()
-    if ew is None:
+    ew = data.early_warning(f.scope)
+    if not district:
+        district_only()
+    elif ew is None:
         ui.forecast_missing()
     else:
         risks = ew[ew["band"].isin(data.RISK_BANDS)]

@@ -12,7 +12,8 @@ from dashboards.fmt import yuan
 from dashboards.i18n import t
 
 st.title(t("数据质量", "Data quality"))
-fr = data.freshness()
+scope = ui.require_district("数据质量", "Data-quality figures")
+fr = data.freshness(scope)
 c1, c2, c3 = st.columns(3)
 with c1:
     st.metric(t("数据仓库生成时间", "Warehouse built at"), fr["built_at"])
@@ -44,7 +45,7 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader(t("隔离行（按规则）", "Quarantined rows by rule"))
-    q = data.quarantine_by_rule()
+    q = data.quarantine_by_rule(scope)
     if q.empty:
         st.success(t("没有被隔离的行", "No quarantined rows"))
     else:
@@ -54,14 +55,14 @@ with left:
         st.dataframe(q.rename(columns={"rows_": "rows"}), hide_index=True)
 with right:
     st.subheader(t("被拒收的文件", "Rejected files"))
-    rj = data.rejected_files()
+    rj = data.rejected_files(scope)
     if rj.empty:
         st.success(t("没有被拒收的文件", "No rejected files"))
     else:
         st.dataframe(rj, hide_index=True)
 
 st.subheader(t("与核心系统对账", "Reconciliation with the core"))
-rec = data.reconciliation()
+rec = data.reconciliation(scope)
 MEASURES = {"pay_app_by_day": ("每日支付申请", "payment applications per day"),
             "paid_by_day": ("每日银行支付", "bank payments per day"), "cleared_by_day": ("每日清算", "clearing per day"),
             "refund_by_day": ("每日退款", "refunds per day"),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.fmt import wan
-from dashboards.i18n import t
+from dashboards.i18n import both, t
 
 TITLES = {
     "disclosure_1_budget_summary": ("公开表1 部门收支总表", "Table 1 Revenue and expenditure summary"),
@@ -23,7 +23,11 @@ TITLES = {
 
 f = ui.filters()
 st.title(t(f"{f.year} 年部门预算公开", f"Departmental budget disclosure {f.year}"))
-depts = data.disclosure_departments(f.year)
+depts = data.disclosure_departments(f.scope, f.year)
+if depts.empty and not (f.scope.district or f.scope.depts):
+    raise ui.Refused(both("部门预算公开表是整个部门的数据，您的数据范围不含完整的部门",
+                          "the disclosure tables are a whole department's figures; your data scope covers no "
+                          "whole department"))
 if depts.empty:
     raise ui.NoData(t(f"{f.year} 年没有已批复的部门预算", f"No approved departmental budget for {f.year}"))
 names = dict(zip(depts["dept_code"], depts["dept_name"], strict=True))
@@ -35,14 +39,14 @@ unit = st.radio(t("金额单位", "Unit"), ["万元", "元"], horizontal=True, k
 year = f.year
 # built on click, in the download's own thread (about 0.2 s of openpyxl that a page view need not pay)
 st.download_button(t("下载 XLSX（九张公开表）", "Download XLSX (all nine tables)"),
-                   lambda: data.disclosure_xlsx.uncached(dept, year, unit),  # type: ignore[attr-defined]
+                   lambda: data.disclosure_xlsx.uncached(f.scope, dept, year, unit),  # type: ignore[attr-defined]
                    file_name=f"{dept}_{names[dept]}_{f.year}_部门预算公开.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="disc_download",
                    icon=":material/download:")
 
 first = data.DISCLOSURE_TABLES[0][0]  # 公开表1, open; the others folded
 for table, _order in data.DISCLOSURE_TABLES:
-    df = data.disclosure_table(table, dept, f.year)
+    df = data.disclosure_table(f.scope, table, dept, f.year)
     with st.expander(t(*TITLES[table]), expanded=(table == first)):
         if df.empty:
             ui.empty("本表无数据（该部门没有这类资金）", "No rows (the department has no such funds)")

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.fmt import pct, wan, wan_float, yuan
-from dashboards.i18n import t
+from dashboards.i18n import both, t
 from fiscal_core.domain import labels
 
 ACTIONS = {
@@ -39,13 +39,17 @@ ui.seed_from_url(("pro", "pay"))
 
 # a link straight to a payment (?pay=) opens its department, project and year even without ?dept= / ?pro=
 pay_id = st.session_state.get("pay")
-linked = data.payment(pay_id) if pay_id else None
+linked = data.payment(f.scope, pay_id) if pay_id else None
+if pay_id and linked is None:  # another unit's payment (or none): its existence is not confirmed either
+    st.warning(both(f"支付申请 {pay_id} 不在您的数据范围内或不存在", f"payment application {pay_id} is not in your "
+                    "data scope or does not exist"), icon=":material/lock:")
+    st.session_state["pay"] = None
 if linked and (st.session_state.get("pro") != linked["pro_code"] or f.dept != linked["dept_code"]
                or f.year != linked["fiscal_year"]):
     ui.set_and_rerun({"pro": linked["pro_code"], "dept": linked["dept_code"], "year": int(linked["fiscal_year"])})
 
 st.title(t(f"{f.year} 年支出执行", f"Expenditure {f.year}"))
-s = data.spending_summary(f.year, f.dept, f.fund)
+s = data.spending_summary(f.scope, f.year, f.dept, f.fund)
 if s["month"] is None:
     raise ui.NoData(t(f"{f.year} 年暂无预算执行数据", f"No budget execution data for {f.year}"))
 basis = t("以往年度同期的季节性规律", "the seasonal pattern of earlier years") if s["expected_basis"] == "seasonal" \
@@ -80,13 +84,13 @@ def progress_chart(df: pd.DataFrame, highlight: str | None = None) -> go.Figure:
 tab_dept, tab_func, tab_fund, tab_month = st.tabs([t("按部门", "By department"), t("按功能分类", "By function"),
                                                    t("按资金性质", "By fund nature"), t("逐月", "By month")])
 with tab_dept:
-    st.plotly_chart(progress_chart(data.execution_by(f.year, None, f.fund, "dept"), f.dept))
+    st.plotly_chart(progress_chart(data.execution_by(f.scope, f.year, None, f.fund, "dept"), f.dept))
 with tab_func:
-    st.plotly_chart(progress_chart(data.execution_by(f.year, f.dept, f.fund, "func")))
+    st.plotly_chart(progress_chart(data.execution_by(f.scope, f.year, f.dept, f.fund, "func")))
 with tab_fund:
-    st.plotly_chart(progress_chart(data.execution_by(f.year, f.dept, None, "fund"), f.fund))
+    st.plotly_chart(progress_chart(data.execution_by(f.scope, f.year, f.dept, None, "fund"), f.fund))
 with tab_month:
-    m = data.execution_monthly(f.year, f.dept, f.fund)
+    m = data.execution_monthly(f.scope, f.year, f.dept, f.fund)
     fig = go.Figure()
     fig.add_bar(x=m["fiscal_month"], y=[wan_float(v) for v in m["paid_amt"]], name=t("当月支付", "Paid in month"))
     fig.add_scatter(x=m["fiscal_month"], y=[wan_float(v) for v in m["paid_ytd_amt"]], name=t("累计支付", "Paid YTD"))
@@ -96,8 +100,11 @@ with tab_month:
     st.plotly_chart(ui.layout(fig, yaxis_title=ui.wan_axis()))
 
 with st.expander(t("全年支出预测", "Year-end spending forecast")):
-    ye = data.expenditure_year_end(f.year)
-    if ye is None or ye.empty:
+    ye = data.expenditure_year_end(f.scope, f.year)
+    if not f.scope.district:
+        ui.empty("全年支出预测是全区划的预测，仅对区划范围的角色显示",
+                 "The year-end forecast is the whole district's: shown to roles over the district only")
+    elif ye is None or ye.empty:
         ui.forecast_missing()
     else:
         if f.fund:
@@ -130,7 +137,7 @@ def _clear_below_project() -> None:
 
 def pick_department() -> str | None:
     """The drill's department picker, in step with the sidebar's (choosing here changes the sidebar)."""
-    depts = {d["dept_code"]: d["dept_name"] for d in data.filter_options()["depts"]}
+    depts = {d["dept_code"]: d["dept_name"] for d in data.filter_options(f.scope)["depts"]}
     st.session_state["drill_dept"] = f.dept or ui.ALL
     st.selectbox(t("部门", "Department"), [ui.ALL, *depts], key="drill_dept", on_change=_clear_below_department,
                  format_func=lambda c: "— 选择部门 / choose —" if c == ui.ALL else f"{c} {depts[c]}")
@@ -197,7 +204,7 @@ def payments_table(pays: pd.DataFrame) -> None:
 
 def payment_header(pay: str) -> None:
     """The payment itself: amounts, status, who was paid for what, and a link to this view."""
-    pm = data.payment(pay)
+    pm = data.payment(f.scope, pay)
     if pm is None:
         raise ui.NoData(t("找不到这笔支付申请", "Payment application not found"))
     st.subheader(t(f"支付申请 {pm['pay_app_no']} 的来龙去脉", f"Trail of payment application {pm['pay_app_no']}"))
@@ -222,7 +229,7 @@ def payment_header(pay: str) -> None:
 
 def trail_steps(pay: str) -> pd.DataFrame | None:
     """The payment's journalled steps with a readable label and role each; None (and a message) when none."""
-    trail = data.payment_trace(pay)
+    trail = data.payment_trace(f.scope, pay)
     if trail.empty:
         ui.empty("日志中没有这笔支付的环节", "The journal has no steps for this payment")
         return None
@@ -294,7 +301,7 @@ def drill_down() -> None:
         ui.set_page_params({"pro": None, "pay": None})
         return
 
-    projects = data.dept_projects(f.year, dept, f.fund)
+    projects = data.dept_projects(f.scope, f.year, dept, f.fund)
     if projects.empty:
         ui.empty("该部门本年度没有指标", "The department has no indicators this year")
         ui.set_page_params({"pro": None, "pay": None})
@@ -306,7 +313,7 @@ def drill_down() -> None:
         return
     project_figures(projects, pro)
 
-    pays = data.project_payments(f.year, pro)
+    pays = data.project_payments(f.scope, f.year, pro)
     if pays.empty:
         ui.empty("该项目本年度还没有支付申请", "No payment applications on this project this year")
         ui.set_page_params({"pro": pro, "pay": None})

@@ -28,7 +28,7 @@ def name(d: dict[str, tuple[str, str]], k: str) -> str:
 
 f = ui.filters()
 st.title(t(f"{f.year} 年项目库", f"Project library {f.year}"))
-funnel = data.project_funnel(f.year, f.dept)
+funnel = data.project_funnel(f.scope, f.year, f.dept)
 if funnel["projects"].max() == 0:
     raise ui.NoData(t("所选范围内没有项目", "No projects in the selected scope"))
 
@@ -42,7 +42,7 @@ with right:
     st.subheader(t("等待中的项目", "Projects waiting at a stage"))
     days = st.slider(t("等待超过（天）", "Waiting at least (days)"), 0, 365, 60, step=15, key="stuck_days")
     as_of = data.as_of_date()
-    stuck = data.stuck_projects(f.dept, as_of, days) if as_of else pd.DataFrame()
+    stuck = data.stuck_projects(f.scope, f.dept, as_of, days) if as_of else pd.DataFrame()
     if stuck.empty:
         st.success(t("没有超过该天数的等待项目", "No project has waited that long"))
     else:
@@ -54,7 +54,7 @@ with right:
         }), hide_index=True)
 
 st.subheader(t("跨年度滚动项目", "Multi-year rolling projects"))
-roll = data.rolling_projects(f.year, f.dept)
+roll = data.rolling_projects(f.scope, f.year, f.dept)
 if roll.empty:
     ui.empty("所选范围内没有跨年度项目", "No multi-year projects in the selected scope")
 else:
@@ -68,7 +68,7 @@ else:
     }), hide_index=True)
 
 st.subheader(t("绩效：目标进度与执行进度（双监控）、自评得分", "Performance: targets vs execution, self-evaluation"))
-perf = data.performance(f.year, f.dept)
+perf = data.performance(f.scope, f.year, f.dept)
 if perf.empty:
     ui.empty("所选范围内没有绩效记录", "No performance records in the selected scope")
 else:

@@ -12,10 +12,11 @@ from dashboards.i18n import t
 
 f = ui.filters()
 st.title(t(f"{f.year} 年收入", f"Revenue {f.year}"))
+scope = ui.require_district("收入", "Revenue figures")
 st.caption(t("收入不分部门与资金性质，侧栏的部门、资金性质筛选对本页不适用；金额单位：万元",
              "Revenue is not split by department or fund nature, so those filters do not apply here; amounts in 万元"))
 
-rev = data.revenue_summary(f.year)
+rev = data.revenue_summary(scope, f.year)
 if not rev["n"]:
     raise ui.NoData(t(f"{f.year} 年暂无收入数据", f"No revenue data for {f.year}"))
 c1, c2, c3 = st.columns(3)
@@ -31,7 +32,7 @@ with c3:
 
 st.subheader(t(f"分科目：年累计、预算与上年同期（截至 {rev['month']} 月）",
                f"By category: YTD, budget and last year (to month {rev['month']})"))
-cats = data.revenue_by_category(f.year)
+cats = data.revenue_by_category(scope, f.year)
 fig = go.Figure()
 fig.add_bar(y=cats["inc_name"], x=[wan_float(v) for v in cats["budget_amt"]], name=t("年度预算", "Annual budget"),
             orientation="h", marker_color="#d9d9d9")
@@ -46,7 +47,7 @@ fig.update_xaxes(title_text=ui.wan_axis(), tickformat=",.0f")
 st.plotly_chart(ui.layout(fig, height=max(320, 26 * len(cats))))
 
 st.subheader(t("逐月入库与上年同月", "Month by month against the same month last year"))
-monthly = data.revenue_monthly(f.year)
+monthly = data.revenue_monthly(scope, f.year)
 fig = go.Figure()
 fig.add_bar(x=monthly["fiscal_month"], y=[wan_float(v) for v in monthly["collected_amt"]], name=t("本年", "This year"))
 fig.add_bar(x=monthly["fiscal_month"], y=[wan_float(v) for v in monthly["prev_collected_amt"]], name=t("上年同月", "Last year"))
@@ -54,7 +55,7 @@ fig.update_xaxes(title_text=t("月份", "Month"), dtick=1)
 st.plotly_chart(ui.layout(fig, height=300, yaxis_title=ui.wan_axis()))
 
 st.subheader(t("收入预测（80% / 95% 区间）", "Revenue forecast (80% / 95% intervals)"))
-fc = data.revenue_forecast()
+fc = data.revenue_forecast(scope)
 if fc is None or fc.empty:
     ui.forecast_missing()
 else:
@@ -80,7 +81,7 @@ else:
                         name=t("预测均值", "Forecast mean"), line={"color": "#1f77b4", "dash": "dash"})
         st.plotly_chart(ui.layout(fig, height=380, yaxis_title=ui.wan_axis()))
     with side:
-        ye = data.revenue_year_end(f.year)
+        ye = data.revenue_year_end(scope, f.year)
         if ye is not None and not ye.empty:
             row = ye[ye["series_id"] == sid]
             if not row.empty:
@@ -93,7 +94,7 @@ else:
                              f"95% {wan(r['lo95'])} – {wan(r['hi95'])}"))
                 if isinstance(r.get("note"), str) and r["note"]:
                     st.caption(r["note"])
-        bt = data.backtest()
+        bt = data.backtest(scope)
         st.markdown(t("**模型回测精度**", "**Backtest accuracy**"))
         if bt is None:
             ui.forecast_missing()
@@ -116,7 +117,7 @@ else:
                 st.caption(t("✔ 为采用的模型。MASE < 1 表示优于季节性朴素预测；覆盖率应接近 80% / 95%。",
                              "✔ marks the model in use. MASE below 1 beats the seasonal naive forecast; coverage "
                              "should be near 80% / 95%."))
-    ye_all = data.revenue_year_end(f.year)
+    ye_all = data.revenue_year_end(scope, f.year)
     if ye_all is not None and not ye_all.empty:
         risk = ye_all[(ye_all["series_id"] != "total") & ye_all["p_shortfall"].notna()].sort_values("p_shortfall")
         if not risk.empty:

@@ -12,12 +12,13 @@ from dashboards.fmt import pct, wan, wan_float
 from dashboards.i18n import t
 
 st.title(t("国库库款", "Treasury cash"))
+scope = ui.require_district("库款", "Treasury cash figures")
 st.caption(t("库款不分部门与资金性质；金额单位：万元", "Treasury cash is not split by department or fund; amounts in 万元"))
-hist = data.cash_daily()
-summary = data.cash_summary()
+hist = data.cash_daily(scope)
+summary = data.cash_summary(scope)
 if hist.empty or summary is None:
     raise ui.NoData(t("暂无库款数据", "No treasury cash data"))
-fc_sum = data.cash_forecast_summary()
+fc_sum = data.cash_forecast_summary(scope)
 
 c1, c2, c3, c4 = st.columns(4)
 with c1:
@@ -36,7 +37,7 @@ with c4:
         st.metric(t("90 天内低于最低余额的概率", "P(below minimum within 90 days)"), "—")
 
 st.subheader(t("日终余额与 90 天展望", "Closing balance and the 90-day outlook"))
-fc = data.cash_forecast()
+fc = data.cash_forecast(scope)
 fig = go.Figure()
 fig.add_scatter(x=hist["cash_date"], y=[wan_float(v) for v in hist["closing_amt"]], mode="lines",
                 name=t("日终余额", "Closing balance"), line={"color": "#333"})

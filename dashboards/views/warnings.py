@@ -18,7 +18,7 @@ from fiscal_core.monitoring.disposal import WarnStatus
 
 f = ui.filters()
 st.title(t(f"{f.year} 年动态监控预警", f"Monitoring warnings {f.year}"))
-w = data.warnings(f.year, f.dept)
+w = data.warnings(f.scope, f.year, f.dept)
 if w.empty:
     raise ui.NoData(t("所选范围内没有预警", "No warnings in the selected scope"))
 
@@ -99,7 +99,7 @@ with st.container(border=True):
     except ValueError:
         st.code(str(r["evidence"]))
     st.markdown(t("**处置过程**", "**Disposal**"))
-    steps = data.warning_steps(picked)
+    steps = data.warning_steps(f.scope, picked)
     if steps is not None and not steps.empty:
         named = steps.assign(
             from_status=[ui.label(v, labels.WARNING_STATUS) for v in steps["from_status"]],

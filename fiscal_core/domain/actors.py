@@ -34,6 +34,15 @@ ROLE_NAMES = {
 UNIT_ROLES = frozenset({Role.UNIT_CLERK, Role.UNIT_LEADER})
 FINANCE_ROLES = frozenset({Role.FIN_BUSINESS, Role.FIN_BUDGET, Role.TREASURY})
 
+# Who may read the leadership dashboards (领导驾驶舱), each person within their grants' scope (区划, 部门, 单位):
+# every person's role; not the bank's machine client, not the system.
+DASHBOARD_ROLES = frozenset(Role) - {Role.BANK, Role.SYSTEM}
+# Who may read the dashboards' personnel pages (人员经费: headcount and payroll by department and 人员身份),
+# within their scope: the roles that hold people's data (HR, admin), the leaders who answer for the payroll
+# (局领导 for the district, 部门负责人 for their department) and 预算处, which budgets it. Not a unit's clerk or
+# leader, whose unit's figures come down to a few people's pay.
+PERSONNEL_DASHBOARD_ROLES = frozenset({Role.HR, Role.ADMIN, Role.BUREAU_LEADER, Role.DEPT_LEADER, Role.FIN_BUDGET})
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
