@@ -148,6 +148,8 @@ class RefreshReport:
     seconds: dict[str, float] = field(default_factory=dict)
     warehouse: Path | None = None
     changes: Changes | None = None
+    dbt_args: tuple[str, ...] = ()
+    dbt_since: dict[str, str] = field(default_factory=dict)     # where the incremental models were built to
 
     @property
     def nothing_new(self) -> bool:
@@ -383,6 +385,7 @@ class Refresh:
         self.report = RefreshReport("full" if full else "incremental")
         self._build_args: list[str] | None = None
         self._project: str | None = None
+        self._since: dict[str, str] = {}
         self.prepared = False
         self.published = False
 
@@ -502,13 +505,28 @@ class Refresh:
         finally:
             con.close()
         self._project = project_checksum()
-        self._build_args = ["build", "--exclude", " ".join(exclude)]
+        args = ["build", "--exclude", " ".join(exclude)]
+        reread = self.report.extract is not None and self.report.extract.mode == "full"
+        if self.full or reread:
+            # the incremental models start again from nothing: a core re-read whole may have rewritten history
+            args.append("--full-refresh")
+        elif "dbt_seq" in built and "dbt_ledger" in built:
+            # where the incremental models stood: what changed since then is rebuilt (models/intermediate/core).
+            # Environment variables, not --vars: dbt re-parses only the files reading a changed env_var, while
+            # changed --vars throw its whole partial parse away
+            self._since = {"FISCAL_REFRESH_SINCE_SEQ": str(int(built["dbt_seq"])),
+                           "FISCAL_REFRESH_SINCE_LEDGER": str(int(built["dbt_ledger"]))}
+        self._build_args = args
+        self.report.dbt_args = tuple(args)
+        self.report.dbt_since = dict(self._since)
         return self._build_args
 
     def dbt_invocation(self) -> DbtInvocation:
         self.say("[3/5] dbt build: staging → marts, 含数据测试 (with data tests)")
-        return DbtInvocation(tuple(self._dbt_build_args()), {"FISCAL_WAREHOUSE_PATH": str(self.build)},
-                             self.paths.dbt_target)
+        args = tuple(self._dbt_build_args())
+        # empty: the incremental models recompute every key (the values of the last build are unknown)
+        since = self._since or dict.fromkeys(("FISCAL_REFRESH_SINCE_SEQ", "FISCAL_REFRESH_SINCE_LEDGER"), "")
+        return DbtInvocation(args, {"FISCAL_WAREHOUSE_PATH": str(self.build), **since}, self.paths.dbt_target)
 
     def dbt_outcome(self, *, started: float | None = None) -> tuple[int, list[str]]:
         """Nodes run and failures of the dbt build, read from its ``run_results.json``; raises ``DbtFailed``.
@@ -529,8 +547,12 @@ class Refresh:
         """Record in the build file what its marts were built from (see ``raw._build_state``)."""
         con = _connect(self.build)
         try:
+            seq = con.execute("select last_seq, last_ledger_id from raw._extract_state where source = 'core'"
+                              ).fetchone()
             write_build_state(con, {"project": self._project, "marts_at": raw_watermark(con),
-                                    "person_key": person_key_fingerprint(self.paths)})
+                                    "person_key": person_key_fingerprint(self.paths),
+                                    "dbt_seq": str(seq[0]) if seq else None,
+                                    "dbt_ledger": str(seq[1]) if seq else None})
             con.execute("checkpoint")
         finally:
             con.close()
@@ -561,21 +583,41 @@ class Refresh:
 
     # -- 5. forecasts ---------------------------------------------------------------------------------------------
     def forecasts(self) -> ForecastReport:
-        from .forecasts import build_forecasts
+        """Forecasts and warnings into the build file, unless their inputs (the marts and raw tables they read,
+        and the forecasting code) have the fingerprint stored with the forecasts already there: then those are
+        kept (``ForecastReport.reused``)."""
+        from .forecasts import ForecastReport, inputs_fingerprint
 
         t0 = time.perf_counter()
         self.say("[5/5] 预测与预警 · forecasts and early warning")
         con = _connect(self.build)
         try:
-            report = build_forecasts(con, progress=self.say)
             state = read_build_state(con)
-            write_build_state(con, {"forecast_at": state.get("marts_at"), "forecast_code": forecast_code_checksum()})
+            code = forecast_code_checksum()
+            inputs = inputs_fingerprint(con)
+            fingerprint = f"{inputs}:{code}" if inputs else None
+            kept = None
+            if not self.full and fingerprint is not None and state.get("forecast_inputs") == fingerprint:
+                kept = con.execute("select max(as_of) from forecast._run").fetchone() \
+                    if con.execute("select count(*) from information_schema.tables where table_schema = 'forecast' "
+                                   "and table_name = '_run'").fetchone() == (1,) else None
+            if kept and kept[0] is not None:
+                report = ForecastReport(kept[0], reused=True, notes=[
+                    "预测输入未变，沿用已有预测 (the forecast inputs are unchanged: the forecasts are kept)"])
+                self.say(f"  {report.notes[0]}")
+            else:
+                from .forecasts import build_forecasts
+
+                report = build_forecasts(con, progress=self.say)
+            write_build_state(con, {"forecast_at": state.get("marts_at"), "forecast_code": code,
+                                    "forecast_inputs": fingerprint})
             con.execute("checkpoint")
         except Exception as e:
             raise ForecastStepFailed(f"预测与预警失败，数据仓库未更新 (forecasts failed; the live warehouse is "
                                      f"unchanged): {type(e).__name__}: {e}") from e
         finally:
             con.close()
+        report.seconds.setdefault("total", time.perf_counter() - t0)
         self.report.forecast = report
         self.report.seconds["forecast"] = time.perf_counter() - t0
         return report

@@ -1,5 +1,5 @@
-"""Forecasts and early warnings into schema ``forecast`` of the warehouse build file: the refresh pipeline's
-forecast step.
+"""The forecast step's computation (``ingest.forecasts.build_forecasts`` imports this module when it runs: pandas,
+scipy and the models cost seconds to import, which a refresh with nothing new must not pay).
 
 The I/O boundary of ``models_forecast.apps`` (the library is pure functions, no DuckDB): ``reads`` takes what the
 forecasts need from the marts (and, for the commitments the marts do not keep, the raw core tables), the
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 
@@ -24,19 +24,9 @@ from models_forecast.apps.expenditure import expenditure_year_end
 from models_forecast.apps.revenue import forecast_revenue, revenue_year_end
 
 from .reads import ForecastFailed, default_as_of, has_table, read_cash, read_execution, read_revenue
-from .tables import COLUMNS, SCHEMA, TABLES, write_all
+from .report import MARTS, ForecastReport
+from .tables import COLUMNS, write_all
 from .warnings import early_warnings
-
-MARTS = ("fct_revenue_monthly", "fct_budget_execution_monthly", "fct_treasury_cash_daily", "fct_indicator_balance",
-         "fct_payment", "dim_agency")
-
-
-@dataclass
-class ForecastReport:
-    as_of: date
-    rows: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -132,4 +122,3 @@ def build_forecasts(con: duckdb.DuckDBPyConnection, *, as_of: date | None = None
     return report
 
 
-__all__ = ["SCHEMA", "TABLES", "ForecastFailed", "ForecastReport", "build_forecasts", "default_as_of"]

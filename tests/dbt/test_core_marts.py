@@ -129,7 +129,13 @@ def test_incremental_refresh_equals_full_rebuild(district: District, built_distr
     inc = refresh_home(home)
     assert inc.mode == "incremental" and inc.extract is not None and inc.extract.from_seq > 0
     assert inc.reconciliation is not None and inc.reconciliation.ok
+    # the incremental models (int_journal_events, int_payment_bills_rolled, int_indicator_ledger_summed) were
+    # built on from where the first refresh left them, not from nothing
+    assert "--full-refresh" in first.dbt_args and "--full-refresh" not in inc.dbt_args
+    assert inc.dbt_since["FISCAL_REFRESH_SINCE_SEQ"] == str(inc.extract.from_seq)
+    assert int(inc.dbt_since["FISCAL_REFRESH_SINCE_LEDGER"]) > 0
     a, b = home / "warehouse.duckdb", built_district.warehouse
+    assert table_fingerprints(a, "intermediate") == table_fingerprints(b, "intermediate")
     assert table_fingerprints(a) == table_fingerprints(b)
     tables = [t for t in table_fingerprints(b) if t != "payment_trace"] + ["payment_trace"]
     assert table_differences(a, b, tables) == dict.fromkeys(tables, 0)

@@ -1,8 +1,17 @@
 -- One row per indicator: the append-only ledger summed. The core keeps the same sums as running columns
 -- on ba_bgt_info; fct_indicator_balance is built from these and a test proves the two agree to the fen.
+{{ config(materialized='incremental', unique_key='bgt_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
+-- Incremental: only the indicators with ledger entries since the last dbt build (env
+-- FISCAL_REFRESH_SINCE_LEDGER, set by the refresh pipeline) are summed again, over all their entries; when it
+-- is empty, every indicator is.
+{% set since = env_var('FISCAL_REFRESH_SINCE_LEDGER', '') %}
 with ledger as (
 
     select * from {{ ref('stg_core__ba_bgt_ledger') }}
+    {% if is_incremental() and since != '' %}
+    where bgt_id in (select bgt_id from {{ ref('stg_core__ba_bgt_ledger') }} where ledger_id > {{ since | int }})
+    {% endif %}
 
 ),
 

@@ -1,7 +1,13 @@
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
 -- The journal as typed events (actor, time, object, state after). The change feed is also the lineage.
+-- Incremental: journal rows never change once written, so a refresh appends the rows past the highest seq
+-- already here (a core re-read whole, or `fiscal refresh --full`, rebuilds it with --full-refresh).
 with journal as (
 
     select * from {{ ref('stg_core__journal') }}
+    {% if is_incremental() %}
+    where seq > (select coalesce(max(journal_seq), 0) from {{ this }})
+    {% endif %}
 
 ),
 

@@ -1,8 +1,21 @@
 -- One row per payment application: its vouchers (bills) rolled up. A bank failure leaves a 'pay' bill with
 -- xpay_amt 0 and a re-issue adds another; refunds are negative 'refund' bills; clearing stamps act_lqd_date.
+{{ config(materialized='incremental', unique_key='pay_app_id', incremental_strategy='delete+insert',
+          on_schema_change='fail') }}
+-- Incremental: only the applications journalled since the last dbt build (env FISCAL_REFRESH_SINCE_SEQ, set by
+-- the refresh pipeline) are rolled up again; the extract re-reads exactly their bills. When it is empty, every
+-- application is rolled up again.
+-- depends_on: {{ ref('stg_core__journal') }}
+{% set since = env_var('FISCAL_REFRESH_SINCE_SEQ', '') %}
 with bills as (
 
     select * from {{ ref('stg_core__pay_voucher_bill') }}
+    {% if is_incremental() and since != '' %}
+    where pay_app_id in (
+        select object_id from {{ ref('stg_core__journal') }}
+        where object_type = 'pay_voucher' and seq > {{ since | int }}
+    )
+    {% endif %}
 
 ),
 
