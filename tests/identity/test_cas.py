@@ -266,6 +266,13 @@ def test_the_bridge_wants_the_secret_and_is_outside_the_token_check(sso: Sso) ->
     assert r.status_code == 401 and r.json()["rule"] == "cas.ticket"
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "/api/v1/_idp/cas" not in httpx.get(f"{sso.bridge_url}/api/v1/openapi.json").json()["paths"]
+    before = sso.app.state.cas                  # CAS down: 502, which the provider shows as "unavailable"
+    sso.app.state.cas = CasConfig(f"http://127.0.0.1:{free_port()}/cas", timeout=3)
+    try:
+        r = httpx.post(f"{sso.bridge_url}/api/v1/_idp/cas", json=body, headers={"x-fiscal-idp-secret": sso.secret})
+    finally:
+        sso.app.state.cas = before
+    assert r.status_code == 502 and r.json()["rule"] == "cas.unavailable"
 
 
 def test_a_configured_attribute_names_the_platform_user(sso: Sso) -> None:
