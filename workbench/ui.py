@@ -4,6 +4,7 @@ them, the core's refusals shown on the field they name, and money shown exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,17 @@ def yuan(value: Any) -> str:
         return f"{Decimal(str(value)):,.2f}"
     except InvalidOperation:
         return str(value)
+
+
+def default_day(fiscal_year: Any) -> date:
+    """Today, or the last day of the indicator's fiscal year when that year is over (a late application of a
+    closed year is for the core to accept or refuse, but the form should not propose a day outside it)."""
+    today = date.today()
+    try:
+        year = int(fiscal_year)
+    except (TypeError, ValueError):
+        return today
+    return today if year >= today.year else date(year, 12, 31)
 
 
 def flash(message: str) -> None:

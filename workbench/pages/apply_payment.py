@@ -5,7 +5,6 @@ field it names. One Idempotency-Key per form: a double click or a retry never ap
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import streamlit as st
 
@@ -65,7 +64,8 @@ with st.form("pay_form"):
     ui.field_error(FORM, "use_des")
     contract = st.text_input(t("采购合同编号（如有）", "Procurement contract number (if any)"), key="contract_no")
     ui.field_error(FORM, "contract_no")
-    day = st.date_input(t("申请日期", "Date"), value=date.today(), key="create_date")
+    day = st.date_input(t("申请日期", "Date"), value=ui.default_day(by_id[bgt_id].get("fiscal_year")),
+                        key=f"create_date_{by_id[bgt_id].get('fiscal_year')}")
     ui.general_error(FORM)
     submitted = st.form_submit_button(t("提交申请", "Submit"), type="primary")
 
@@ -102,4 +102,6 @@ rows = [{t("编号", "Number"): x["pay_app_no"], t("日期", "Date"): x["create_
          t("用途", "Purpose"): x["use_des"], t("状态", "Status"): status_name(x["status"], labels.PAY_STATUS)}
         for x in sorted(mine, key=lambda r: (str(r["create_date"]), str(r["pay_app_no"])), reverse=True)[:50]]
 if rows:
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.table(rows)
+else:
+    st.caption(t("还没有支付申请。", "No application yet."))

@@ -41,6 +41,8 @@ def body_of(values: dict[str, str]) -> tuple[dict[str, object], list[str]]:
             body[k] = ind[k]
     if values.get("bgt_id") and ind is None:
         problems.append(t("指标不存在或不在您的数据范围内", "no such indicator in your scope") + f"：{values['bgt_id']}")
+    if ind is not None and not body.get("create_date"):
+        body["create_date"] = ui.default_day(ind.get("fiscal_year")).isoformat()
     if "pay_app_amt" in body:
         body["pay_app_amt"] = str(body["pay_app_amt"]).replace(",", "")
     return body, problems
