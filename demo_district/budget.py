@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import DomainError
 
-from . import irregular, payments, reads, revenue
+from . import irregular, payments, reads, revenue, treasury
 from .actors import BUDGET, BUSINESS, TREASURY, clerk, dept_actor, leader
 from .calendar import month_workdays
 from .catalogue import COMMON, DIV_CODE, PROJECTS, ProjectKind
@@ -173,10 +173,17 @@ def approve_year(sim: Simulation, year: int) -> None:
         track(sim, r["bgt_id"], r["pro_code"], r["agency_code"], r["exp_func_code"], r["dep_bgt_eco_code"],
               r["gov_bgt_eco_code"], r["fund_type_code"], r["canuse_amt"], r["pro_cat_code"])
     sim.stats[f"indicators_{year}"] = len(rows)
+    # last year's contracts whose reservation came along with the carried-over indicator: their 质保金
+    due, sim.warranties = sim.warranties, {}
+    for r in rows:
+        w = due.get(r["ori_bgt_id"] or "")
+        if w and r["bgt_id"] in sim.inds and r["gp_amt"] >= w[1] > 0:
+            payments.warranty(sim, sim.inds[r["bgt_id"]], w[0], w[1], year)
     total = sum(i.amount for i in sim.inds.values())
     sim.progress(f"{year}年预算 二下：批复指标 {len(rows)} 条，合计 {total / 1e10:,.2f} 亿元")
     irregular.plant_year(sim, year)
-    if year >= sim.first_year:           # January's spending starts once the budget is approved
+    if year >= sim.first_year:
+        treasury.plan_year(sim, year)           # January's spending starts once the budget is approved
         payments.schedule_month(sim, year, 1, [d for d in month_workdays(year, 1) if d > date(year, 1, 5)])
 
 
@@ -240,16 +247,18 @@ def adjustments(sim: Simulation, year: int, month: int) -> None:
     """调剂 within a department: money moves from a slow project to a busy one."""
     by_agency: dict[str, list[Ind]] = defaultdict(list)
     for ind in sim.inds.values():
-        if ind.kind == "project" and ind.fund == "11":
+        # money a unit has committed (planted payments still to come) is not moved away
+        if ind.kind == "project" and ind.fund == "11" and not ind.held and not ind.held_contract:
             by_agency[ind.agency].append(ind)
     pairs = [(a, inds) for a, inds in sorted(by_agency.items()) if len(inds) >= 2]
     sim.rng.shuffle(pairs)
     for _a, inds in pairs[: sim.n(10)]:
         src, dst = sim.rng.sample(inds, 2)
         row = sim.core.indicator(src.bgt_id)
-        if row is None or row["canuse_amt"] < 2_000_00:
-            continue
-        amt = int(row["canuse_amt"] * sim.rng.uniform(0.05, 0.2)) // 100 * 100
+        if row is None or row["canuse_amt"] < 2_000_00 or dst.contract is not None:
+            continue                # a contracted project does not take more money than its contract
+        # a project gets at most half as much again: what it can spend in the months left
+        amt = min(int(row["canuse_amt"] * sim.rng.uniform(0.05, 0.2)), dst.amount // 2) // 100 * 100
         try:
             sim.h(c.AdjustIndicators(((src.bgt_id, -amt), (dst.bgt_id, amt)),
                                      f"吴财预〔{year}〕调{month}{sim.rng.randint(10, 99)}号", sim.clock.now.date(),
@@ -283,9 +292,11 @@ def upper_transfer(sim: Simulation, year: int, month: int) -> None:
     sim.h(c.RecordTreasuryIncome(DIV_CODE, (c.IncomeRow(sim.clock.now.date(), "11003", total,
                                                        f"Z{sim.clock.now:%Y%m%d}{pool[:8]}"),),
                                  doc, actor=TREASURY))
-    # allocate it to the department's own project and, where there are, its units' library projects
+    # allocate it to the department's own project and, where there are, its units' library projects of the
+    # same economic class (not procurement projects: their contracts were signed in spring)
     units = [p for p, info in sim.projects.items() if sim.agencies[info["agency"]].dept == a.code
-             and info["kind"].cat.startswith("3") and year in info["plans"] and not info.get("ended")]
+             and info["kind"].cat.startswith("3") and year in info["plans"] and not info.get("ended")
+             and info["kind"].eco == k.eco and not info["kind"].gov_pur]
     targets = sim.rng.sample(units, min(len(units), 3)) or [pro]
     parts = sim.split(total, len(targets))
     try:

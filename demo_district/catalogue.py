@@ -186,7 +186,7 @@ PROJECTS: dict[str, tuple[ProjectKind, ...]] = {
     ),
     "security": (
         ProjectKind("31", "执法办案装备", "31003", (30, 300), 50, gov_pur=True),
-        ProjectKind("31", "执法办案专项", "30299", (20, 200), 40, func="2040220"),
+        ProjectKind("31", "执法办案专项", "30227", (20, 200), 40, func="2040220"),   # 鉴定、检测等委托业务
     ),
     "welfare": (
         ProjectKind("32", "城乡低保资金", "30305", (200, 1500), 60, func="2081901", payee="person"),

@@ -40,9 +40,8 @@ from fiscal_core.domain.tz import TZ
 from fiscal_core.service_layer.core import Core
 
 from . import budget, irregular, payments, performance, reads, structure, treasury, yearend
-from .actors import TREASURY
 from .calendar import is_workday, month_workdays
-from .catalogue import COMPANY_PLACES, COMPANY_TRADES, COMPANY_WORDS, DIV_CODE
+from .catalogue import COMPANY_PLACES, COMPANY_TRADES, COMPANY_WORDS
 from .exchange import ExchangeWriter
 from .people import Person
 from .state import Agency, Ind, Pending
@@ -97,6 +96,8 @@ class Simulation:
         self.revenue_month: tuple[int, int] | None = None  # the month whose revenue is planned in revenue_plan
         self.revenue_plan: dict[date, list[tuple[str, int]]] = {}
         self.land: list[tuple[date, int]] = []             # this year's land auctions
+        # procurement contracts' 质保金 due next year: indicator → (contract, amount)
+        self.warranties: dict[str, tuple[tuple[str, str, str], int]] = {}
         self.stats: dict[str, Any] = defaultdict(int)
         self.serial = 0
         self.case_no = 0
@@ -142,9 +143,7 @@ class Simulation:
     def run(self) -> dict[str, Any]:
         start = date(self.first_year - 1, 9, 1)
         structure.setup(self, start)
-        treasury.revenue_history(self)
-        self.h(c.SetTreasuryOpening(DIV_CODE, date(self.first_year, 1, 1),
-                                    int(40e8 * 100 * self.fiscal_scale), actor=TREASURY))
+        treasury.revenue_history(self)      # the opening balance is set with the first year's budget
         d = date(self.first_year - 1, 10, 8)
         while d <= self.cfg.as_of:
             self.day(d)
@@ -206,7 +205,7 @@ class Simulation:
             self.later[days[len(days) // 2]].append(lambda: budget.upper_transfer(self, year, month))
         if month in (4, 7, 9):
             self.later[days[3]].append(lambda: budget.mid_year_addition(self, year, month))
-        if month in (6, 9):
+        if month in (4, 7):         # 调剂 early in a quarter, so the receiving project can spend it
             self.later[days[5]].append(lambda: budget.adjustments(self, year, month))
         if month in (5, 8):
             self.later[days[2]].append(lambda: treasury.debt_proceeds(self, year, month))

@@ -17,7 +17,7 @@ from fiscal_core.domain.errors import DomainError
 
 from .actors import BUDGET
 from .calendar import month_workdays
-from .payments import LARGE, enqueue, payment
+from .payments import LARGE, NOT_PURCHASES, SPLIT_LIMIT, enqueue, on_contract, payment
 from .people import card_no, name
 from .state import Ind, Pending
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .engine import Simulation
 
 KEYWORDS_SANGONG = ("接待客人用餐", "宴请来访人员", "车辆维修保养", "公务车辆加油", "支付招待费用")
-SPLIT_LIMIT = 300_000_00   # 分散采购限额标准 (货物/服务) of gp_threshold.csv, in fen
 VAGUE = ("支付有关款项", "付相关费用一笔", "支付往来款项", "结算相关费用")
 
 
@@ -40,8 +39,26 @@ def _projects(sim: Simulation, *, min_amount: int = 0, kinds: tuple[str, ...] = 
 
 
 def _pay(sim: Simulation, ind: Ind, amount: int, day: date, case: str, **kw: object) -> None:
+    _schedule(sim, ind, amount, day, case, False, kw)
+
+
+def _schedule(sim: Simulation, ind: Ind, amount: int, day: date, case: str, via_contract: bool,
+              kw: dict[str, object]) -> None:
+    """A planted payment on its day. The indicator keeps room for it: outside the project's procurement
+    contract (a split purchase, a payment to a person …), or through the contract (a year-end rush pays
+    the contracted supplier early and in bulk)."""
+    if via_contract:
+        ind.held_contract += amount
+    else:
+        ind.held += amount
+
     def go() -> None:
-        enqueue(sim, day, Pending(payment(sim, ind, amount, day, **kw), amount >= LARGE, case))
+        if via_contract and ind.contract is not None:
+            cmd = on_contract(sim, ind, amount, day, what="年度合同款")
+            ind.contract_spent += amount
+        else:
+            cmd = payment(sim, ind, amount, day, **kw)
+        enqueue(sim, day, Pending(cmd, amount >= LARGE, case))
         ind.spent += amount
     sim.later[day].append(go)
 
@@ -69,14 +86,18 @@ def plant_year(sim: Simulation, year: int) -> None:
     rng = sim.rng
     pool = _projects(sim, min_amount=800_000_00)
     rng.shuffle(pool)
-    take = iter(pool)
 
-    def nxt() -> Ind | None:
-        return next(take, None)
+    def nxt(at_least: int = 0, purchases: bool = False) -> Ind | None:
+        """The next project of the pool at least this large (and buying goods or services, if asked)."""
+        for i, ind in enumerate(pool):
+            if ind.amount >= at_least and (not purchases or (ind.dep[:3] in ("302", "310")
+                                                              and ind.dep not in NOT_PURCHASES)):
+                return pool.pop(i)
+        return None
 
     # 12 拆分采购: 3-4 payments under the 30万 limit to one supplier in a quarter, together above it
     for _ in range(sim.n(8)):
-        ind = nxt()
+        ind = nxt(purchases=True)
         if ind is None:
             break
         q = rng.randint(1, 3)
@@ -98,9 +119,12 @@ def plant_year(sim: Simulation, year: int) -> None:
         case = plant(sim, "year_end_rush", 10, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code,
                                                 "agency_code": ind.agency}, int(ind.amount * 0.55),
                      "11-12月支付超过项目年度指标的50%")
+        # holding the money back until November is itself an execution lag: the same project is an R11 case
+        plant(sim, "year_end_rush_lag", 11, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code, "agency_code": ind.agency},
+              int(ind.amount * 0.3), "11月前执行缓慢（进度滞后），随后年底突击")
         for month, share in ((11, 0.25), (12, 0.3)):
-            _pay(sim, ind, int(ind.amount * share) // 100 * 100, _day(sim, year, month), case,
-                 use_des=f"支付{ind.name}年度款项")
+            _schedule(sim, ind, int(ind.amount * share) // 100 * 100, _day(sim, year, month), case, True,
+                      {"use_des": f"支付{ind.name}年度款项"})
     # single payments that break a rule: (kind, rule, cases at scale 1, amount range in yuan, note, how)
     singles: list[tuple[str, int, float, tuple[int, int], str, Callable[[Ind], dict[str, object]]]] = [
         ("personal_large", 3, 8, (60_000, 200_000), "非工资福利科目向个人账户大额转账",
@@ -118,16 +142,19 @@ def plant_year(sim: Simulation, year: int) -> None:
     ]
     for kind, rule, per_year, (lo, hi), note, how in singles:
         for _ in range(sim.n(per_year)):
-            ind = nxt()
+            amt = rng.randint(lo, hi) * 100
+            # a payment the controls may hold back: on a project five times its size, so that the project's
+            # own spending still runs to plan if the payment never goes out
+            ind = nxt(5 * amt)
             if ind is None:
                 break
-            amt = rng.randint(lo, hi) * 100
             kw = how(ind)
             objects: dict[str, object] = {"agency_code": ind.agency}
             if kind == "own_account":
                 objects["payee_acct_no"] = kw["payee_acct_no"]
             case = plant(sim, kind, rule, objects, amt, note)
-            _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 11)), case, **kw)
+            # not in November-December: on a small project it would also look like a year-end rush
+            _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 10)), case, **kw)
     # 5 工会经费支付给个人
     unions = [i for i in sim.inds.values() if i.kind == "public" and i.dep == "30228" and i.amount >= 30_000_00]
     rng.shuffle(unions)
@@ -144,13 +171,15 @@ def plant_year(sim: Simulation, year: int) -> None:
         ind.slow = True
         plant(sim, "slow_execution", 11, {"bgt_id": ind.bgt_id, "pro_code": ind.pro_code, "agency_code": ind.agency},
               ind.amount, "全年执行约30%")
-    # 8 三公经费超年初预算: a mid-year top-up, then spending past the 年初 budget
+    # 8 三公经费超年初预算: a late top-up, then spending past the 年初 budget
     sangong = [i for i in sim.inds.values() if i.kind == "sangong" and i.dep == "30217"]
     rng.shuffle(sangong)
     for sg in sangong[: sim.n(4)]:
         case = plant(sim, "sangong_overspend", 8, {"agency_code": sg.agency, "bgt_id": sg.bgt_id},
                      sg.amount // 2, "三公经费执行超过年初预算")
-        day = _day(sim, year, 9)
+        # the 追加 comes in October, just before the overspending: an indicator raised in September and spent
+        # in Q4 would also look behind time at the end of Q3
+        day = month_workdays(year, 10)[1]
 
         def top_up(i: Ind = sg, d: date = day) -> None:
             extra = i.amount // 2 // 100 * 100

@@ -18,7 +18,7 @@ from . import budget, reads
 from .actors import TREASURY, clerk, leader
 from .calendar import month_workdays, next_workday
 from .catalogue import BANKS, COMPANY_WORDS
-from .people import card_no
+from .people import card_no, iden_no, name
 from .state import Ind, Pending
 
 if TYPE_CHECKING:
@@ -33,12 +33,16 @@ INSTITUTIONS = {"30108": "苏州市吴江区社会保险基金管理中心", "30
                 "30110": "苏州市吴江区医疗保障基金管理中心", "30112": "苏州市吴江区社会保险基金管理中心",
                 "30113": "苏州市住房公积金管理中心吴江分中心"}
 LARGE = 500_000_00     # the treasury reviews applications from 50万 (the district's fin_review_threshold)
+SPLIT_LIMIT = 300_000_00   # 分散采购限额标准 (货物/服务) of gp_threshold.csv, in fen
+# economic codes that are not purchases (rule R12's excluded_codes: utilities, travel, 三公, labour, union, welfare)
+NOT_PURCHASES = frozenset(("30205", "30206", "30207", "30211", "30212", "30217", "30226", "30228", "30229", "30239"))
 
 
 # -- the month's spending --------------------------------------------------------------------------------------
 def schedule_month(sim: Simulation, year: int, month: int, days: list[date]) -> None:
     """Spread this month's spending of every indicator over its working days (never the whole year
-    at once: memory stays bounded)."""
+    at once: memory stays bounded). A project that buys goods or services worth the 分散采购限额 or more
+    does so under a procurement contract signed when its spending starts, and pays its supplier against it."""
     w_left = sum(SPEND_SEASON[month - 1:])
     for ind in list(sim.inds.values()):
         if ind.kind in ("wage",) or ind.kind == "gov_pur":
@@ -47,11 +51,16 @@ def schedule_month(sim: Simulation, year: int, month: int, days: list[date]) -> 
         left = goal - ind.spent
         if left <= 0:
             continue
+        if ind.contract is None and not ind.contract_amt and needs_contract(ind):
+            service_contract(sim, ind, goal)
         share = SPEND_SEASON[month - 1] / w_left
         amt = int(left * share * sim.rng.uniform(0.85, 1.15)) if month < 12 else left
         if ind.kind in ("contribution", "retiree"):
             amt = min(left, int(ind.amount / 12))
             count = 1
+        elif ind.contract is not None:
+            amt = min(amt, ind.contract_amt - ind.contract_spent)
+            count = sim.rng.choice((1, 1, 2))         # a service contract is paid monthly, by invoice
         else:
             avg, cap = {"public": (8_000_00, 6), "sangong": (3_000_00, 4)}.get(ind.kind, (150_000_00, 12))
             count = max(1, min(cap, round(amt / avg)))
@@ -61,8 +70,52 @@ def schedule_month(sim: Simulation, year: int, month: int, days: list[date]) -> 
         parts = sim.split(amt, count)
         for part in parts:
             day = sim.rng.choice(days if ind.kind not in ("contribution",) else days[5:8] or days)
-            sim.queue[day].append(Pending(payment(sim, ind, part, day), part >= LARGE))
+            cmd = on_contract(sim, ind, part, day) if ind.contract is not None else payment(sim, ind, part, day)
+            sim.queue[day].append(Pending(cmd, part >= LARGE))
         ind.spent += sum(parts)
+        if ind.contract is not None:
+            ind.contract_spent += sum(parts)
+
+
+def needs_contract(ind: Ind) -> bool:
+    """Whether a well-run unit buys this project's goods, services or works under a procurement contract:
+    purchases (302 商品和服务, 310 资本性支出, less what is not a purchase) from suppliers worth the
+    分散采购限额 or more. Below it a unit may buy directly (docs/standard/monitoring.md §R12)."""
+    return (ind.kind == "project" and ind.payee == "company" and ind.dep[:3] in ("302", "310")
+            and ind.dep not in NOT_PURCHASES and ind.amount >= SPLIT_LIMIT)
+
+
+def service_contract(sim: Simulation, ind: Ind, goal: int) -> None:
+    """The project's procurement plan and its contract with one supplier, for what the year will spend
+    through it: the planned spending and the planted payments that go through the contract, leaving room
+    on the indicator for the planted payments that do not."""
+    a = sim.agencies[ind.agency]
+    amt = min(goal - ind.spent + ind.held_contract, ind.amount - ind.spent - ind.held) // 100 * 100
+    item = gp_item(sim, ind.dep, amt)
+    ind.contract_amt = -1                  # tried once a year, whatever happens
+    if amt < 10_000_00 or item is None:
+        return
+    code, method, form = item
+    supplier, acct = sim.company(ind.dep, ind.pro_code)
+    no = f"WJCG{sim.clock.now.year}{sim.serial:06d}"
+    sim.serial += 1
+    try:
+        plan = sim.h(c.CreateProcurementPlan(a.code, ind.bgt_id, code, method, form, amt, actor=clerk(a.code)))
+        sim.h(c.RegisterContract(plan, no, supplier, _uscc(random.Random(supplier)), acct, sim.rng.choice(BANKS),
+                                 amt, sim.clock.now.date(), actor=clerk(a.code)))
+    except DomainError as e:
+        sim.stats[f"service_contract_refused:{e.rule}"] += 1
+        return
+    ind.contract, ind.plan_id, ind.contract_amt = (no, supplier, acct), plan, amt
+    sim.stats["service_contracts"] += 1
+
+
+def on_contract(sim: Simulation, ind: Ind, amount: int, day: date, what: str = "合同款") -> c.SubmitPayment:
+    """An application paying the indicator's contract supplier against the contract."""
+    assert ind.contract is not None
+    no, supplier, acct = ind.contract
+    return payment(sim, ind, amount, day, contract_no=no, payee_acct_name=supplier, payee_acct_no=acct,
+                   use_des=f"支付{ind.name}{what}（{no}，{day.month}月）")
 
 
 def payment(sim: Simulation, ind: Ind, amount: int, day: date, **kw: Any) -> c.SubmitPayment:
@@ -84,6 +137,7 @@ def payment(sim: Simulation, ind: Ind, amount: int, day: date, **kw: Any) -> c.S
     elif ind.payee == "person":
         payee, acct, traobj = f"{a.name}惠民资金代发户", f"3205{a.code:0>9}88", "3"
         use = f"发放{ind.name}（{day.month}月批）"
+        kw = {"beneficiaries": beneficiaries(amount, f"{ind.bgt_id}{amount}{use}")} | kw
     elif ind.payee == "government":
         payee, acct, traobj = f"吴江区{sim.rng.choice(('同里', '平望', '盛泽', '震泽', '黎里'))}镇财政所", \
             f"3205{sim.rng.randint(10**8, 10**9)}", "1"
@@ -107,6 +161,22 @@ def payment(sim: Simulation, ind: Ind, amount: int, day: date, **kw: Any) -> c.S
     if kw:
         cmd = replace(cmd, **kw)
     return cmd
+
+
+def beneficiaries(amount: int, key: str) -> tuple[c.Beneficiary, ...]:
+    """The people a 补贴到人 batch pays (the 一卡通 list that goes with it), one to forty of them; the same
+    key gives the same people (a payment filed again after a 退票 pays the same list)."""
+    rng = random.Random(key)
+    n = max(1, min(40, amount // 2_000_00))
+    each = [amount // n // 100 * 100] * n
+    each[-1] += amount - sum(each)
+    out = []
+    for i, amt in enumerate(each):
+        who = name(rng)
+        birth = date(rng.randint(1940, 2008), rng.randint(1, 12), rng.randint(1, 28))
+        out.append(c.Beneficiary(who, card_no(rng), amt, per_name=who,
+                                 iden_no=iden_no(rng, birth, rng.choice("12"), i)))
+    return tuple(out)
 
 
 def enqueue(sim: Simulation, day: date, p: Pending) -> None:
@@ -161,11 +231,13 @@ def submit_and_review(sim: Simulation, d: date, pending: list[Pending]) -> None:
 
 
 def resubmit(sim: Simulation, app_id: str) -> None:
-    """A returned application, completed and filed again, approved and sent the same day."""
+    """A returned application, completed and filed again, approved (by the treasury too when it is large)
+    and sent the same day."""
     try:
         who = reads.payment(sim.core, app_id)["agency_code"]
         sim.h(c.ResubmitPayment(app_id, actor=clerk(who)))
-        sim.h(c.ReviewPayment(app_id, "approve", "同意", actor=leader(who)))
+        if sim.h(c.ReviewPayment(app_id, "approve", "同意", actor=leader(who))) == "fin_review":
+            sim.h(c.ReviewPayment(app_id, "approve", "同意", actor=TREASURY))    # a large one: the treasury too
         res = sim.h(c.IssueVouchers((app_id,), sim.clock.now.date(), actor=TREASURY))
         sim.pending_receipts += res.accepted
     except DomainError:
@@ -206,12 +278,16 @@ def payroll(sim: Simulation, year: int, month: int, day: date) -> None:
 
 # -- government procurement ---------------------------------------------------------------------------------------
 def procurement(sim: Simulation, year: int, month: int) -> None:
-    """政府采购: plans and contracts for procurement-flagged indicators; instalments follow."""
+    """政府采购: plans and contracts for procurement-flagged indicators (signed February to April); the
+    instalments follow a works or goods contract's usual terms: 30 % advance the month after signing,
+    35 % progress in June-August, 30 % on acceptance in November-December, the 5 % 质保金 the next year
+    (paid from the carried-over indicator, where the project goes on)."""
     for ind in list(sim.inds.values()):
         if ind.kind != "gov_pur" or ind.contract or (month < 4 and sim.rng.random() > 0.5):
             continue
         a = sim.agencies[ind.agency]
-        amt = int(ind.amount * sim.rng.uniform(0.85, 0.97)) // 100 * 100
+        # the plan is made at the tendered price, so the contract takes all of it (nothing stays reserved)
+        amt = int(ind.amount * sim.rng.uniform(0.93, 0.99)) // 100 * 100
         item = gp_item(sim, ind.dep, amt)
         if item is None:
             continue
@@ -221,29 +297,41 @@ def procurement(sim: Simulation, year: int, month: int) -> None:
             supplier, acct = sim.company(ind.dep, ind.pro_code)
             no = f"WJCG{year}{sim.serial:06d}"
             sim.serial += 1
-            contract_amt = int(amt * sim.rng.uniform(0.9, 1.0)) // 100 * 100
             sim.h(c.RegisterContract(plan, no, supplier, _uscc(random.Random(supplier)), acct,
-                                     sim.rng.choice(BANKS), contract_amt, sim.clock.now.date(),
+                                     sim.rng.choice(BANKS), amt, sim.clock.now.date(),
                                      actor=clerk(a.code)))
         except DomainError as e:
             sim.stats[f"procurement_refused:{e.rule}"] += 1
             continue
-        ind.contract, ind.plan_id = (no, supplier, acct), plan
+        ind.contract, ind.plan_id, ind.contract_amt = (no, supplier, acct), plan, amt
         sim.stats["contracts"] += 1
-        # instalments: 30 % advance, 40 % progress, 25 % on acceptance (Nov-Dec); 5 % warranty stays
-        for share, when in ((0.3, month + sim.rng.randint(1, 2)), (0.4, sim.rng.randint(6, 10)),
-                            (0.25, sim.rng.choice((11, 12)))):
+        parts = [int(amt * share) // 100 * 100 for share in (0.3, 0.35, 0.3)]
+        whens = (month + 1, sim.rng.randint(max(6, month + 2), 8), sim.rng.choice((11, 12)))
+        for part, when in zip(parts, whens, strict=True):
             days = month_workdays(year, when)
             day = sim.rng.choice(days[3:-2] or days)
-            part = int(contract_amt * share) // 100 * 100
             sim.later[day].append(partial(instalment, sim, ind, part, day))
+        sim.warranties[ind.bgt_id] = (ind.contract, amt - sum(parts))
+
+
+def warranty(sim: Simulation, ind: Ind, contract: tuple[str, str, str], amount: int, year: int) -> None:
+    """The 质保金 of last year's contract, from the indicator its reservation was carried over to."""
+    days = month_workdays(year, sim.rng.choice((2, 3)))
+    day = sim.rng.choice(days[3:-2] or days)
+
+    def go() -> None:
+        no, supplier, acct = contract
+        cmd = payment(sim, ind, amount, day, contract_no=no, payee_acct_name=supplier, payee_acct_no=acct,
+                      use_des=f"支付{ind.name}质保金（{no}）")
+        enqueue(sim, day, Pending(cmd, amount >= LARGE))
+    sim.later[day].append(go)
 
 
 def gp_item(sim: Simulation, eco: str, amt: int) -> tuple[str, str, str] | None:
     """A procurement catalogue item for the economic class, its method and organisation form."""
     codes = sim.core.codes
     works = eco in ("31005", "30213", "31001")
-    kind = "工程" if works else "服务" if eco in ("30227",) else "货物"
+    kind = "工程" if works else "服务" if eco in ("30214", "30216", "30227") else "货物"
     items = [r for r in codes.rows("gp_catalog") if r.attrs.get("gp_kind") == kind
              and not codes.has_children("gp_catalog", r.code)]
     if not items:

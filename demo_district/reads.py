@@ -126,3 +126,33 @@ def roster(core: Core, as_of: date) -> list[dict[str, Any]]:
         "AND h2.eff_date <= :d) ORDER BY h.agency_code, i.per_name")
     with core.db.read() as conn:
         return [dict(zip(ROSTER_FIELDS, row, strict=True)) for row in conn.execute(sql, {"d": as_of})]
+
+
+# -- treasury -----------------------------------------------------------------------------------------------------
+def treasury_balance(core: Core) -> int | None:
+    """The treasury single account's balance now (fen): the opening, the bookings since, less the vouchers
+    cleared, plus the refunds come back — what fct_treasury_cash_daily rolls forward; None before the opening.
+
+    RAW: needs ``queries.cash_position(conn, mof_div_code)`` (the core keeps the flows but sums none of them)."""
+    with core.db.read() as conn:
+        row = conn.execute(text("SELECT open_date, amount FROM trs_opening WHERE mof_div_code = :d"),
+                           {"d": DIV_CODE}).first()
+        if row is None:
+            return None
+        income: Any = conn.execute(text(
+            "SELECT COALESCE(SUM(amount), 0) FROM inc_treasury_income WHERE mof_div_code = :d AND tre_date >= :o"),
+            {"d": DIV_CODE, "o": row[0]}).scalar_one()
+        flows: Any = conn.execute(text(
+            "SELECT COALESCE(SUM(CASE WHEN bill_type = 'pay' AND act_lqd_date IS NOT NULL THEN xpay_amt END), 0), "
+            "COALESCE(SUM(CASE WHEN bill_type = 'refund' AND xpay_date IS NOT NULL THEN -pay_amt END), 0) "
+            "FROM pay_voucher_bill WHERE mof_div_code = :d"), {"d": DIV_CODE}).one()
+    return int(row[1]) + int(income) - int(flows[0]) + int(flows[1])
+
+
+def treasury_outflow(core: Core, since: date) -> int:
+    """What the treasury paid out (vouchers cleared) after ``since``, fen."""
+    with core.db.read() as conn:
+        out: Any = conn.execute(text(
+            "SELECT COALESCE(SUM(xpay_amt), 0) FROM pay_voucher_bill WHERE mof_div_code = :d AND bill_type = 'pay' "
+            "AND act_lqd_date > :s"), {"d": DIV_CODE, "s": since}).scalar_one()
+    return int(out)

@@ -4,7 +4,13 @@ VAT is declared monthly in the first half of the month; corporate income tax is 
 after each quarter and settled by the end of May; individual income tax peaks in the March-June annual
 reconciliation; property and land-use taxes are collected twice a year; deed tax follows the housing
 market (strong 2016-2021, falling since); land-sale fund revenue arrives as a few large auctions.
-Amounts are fen at scale 1 (a district with about 260亿 of general-budget revenue in 2024).
+Amounts are fen at scale 1 (about 260亿 of general-budget revenue collected in the district in 2024).
+
+Revenue by level (分税制): the treasury books only the district's own share. The shared taxes are split at
+入库: 增值税 50 % central, 50 % local; 企业所得税 and 个人所得税 60 % central, 40 % local (国发〔2016〕26号,
+国发〔2001〕37号). Of the local part the district keeps 70 % and the province and the city take 30 % together
+(an assumption standing for the province's 省以下 rule, which each province sets — ⚠ set from the
+province's own 体制 document). The other taxes and the non-tax revenue are the district's in full.
 """
 
 from __future__ import annotations
@@ -27,16 +33,17 @@ class Category:
     monthly: tuple[float, ...]  # seasonal weights, Jan..Dec
     first_half: bool = False    # collected mostly in the declaration period (days 1-15)
     noise: float = 0.06
+    district_share: float = 1.0  # what the district keeps of what is collected in it (the rest is other levels')
 
 
 FLAT = (1.0,) * 12
 CATEGORIES: tuple[Category, ...] = (
     Category("10101", "增值税", 92, 0.045, (1.35, 0.75, 0.95, 1.0, 0.95, 1.0, 1.05, 0.95, 1.0, 1.05, 0.95, 1.0),
-             first_half=True),
+             first_half=True, district_share=0.5 * 0.7),
     Category("10104", "企业所得税", 52, 0.05, (1.9, 0.35, 0.4, 2.0, 1.9, 0.4, 1.7, 0.35, 0.4, 1.7, 0.4, 0.5),
-             first_half=True),
+             first_half=True, district_share=0.4 * 0.7),
     Category("10106", "个人所得税", 16, 0.06, (1.2, 0.8, 1.05, 1.15, 1.2, 1.2, 0.95, 0.85, 0.9, 0.9, 0.85, 0.95),
-             first_half=True),
+             first_half=True, district_share=0.4 * 0.7),
     Category("10109", "城市维护建设税", 13, 0.045, (1.3, 0.75, 0.95, 1.0, 0.95, 1.0, 1.05, 0.95, 1.0, 1.05, 0.95,
                                                1.05), first_half=True),
     Category("10110", "房产税", 8, 0.03, (0.2, 0.1, 0.2, 3.6, 0.6, 0.3, 0.3, 0.2, 0.2, 3.6, 0.6, 0.2)),
@@ -69,12 +76,13 @@ SHOCKS: dict[tuple[int, str], tuple[float, ...]] = {
 
 
 def annual(cat: Category, year: int, scale: float) -> float:
-    """Expected annual amount in fen for a category (before seasonal and random shape)."""
+    """Expected annual amount in fen the district's treasury books for a category (its own share of what is
+    collected in the district, before seasonal and random shape)."""
     years = year - 2024
     level = cat.base_2024 * (1 + cat.growth) ** years
     if cat.code == "10119" and year <= 2021:          # deed tax rose with the housing boom until 2021
         level = cat.base_2024 * (1.08 ** (2021 - 2024)) * (1.06 ** (year - 2021)) * 1.35
-    return level * 1e8 * 100 * scale
+    return level * 1e8 * 100 * scale * cat.district_share
 
 
 def month_amount(cat: Category, year: int, month: int, scale: float, rng: random.Random) -> int:

@@ -42,6 +42,10 @@ class Ind:
     contract: tuple[str, str, str] | None = None   # (contract_no, supplier, account)
     plan_id: str | None = None
     slow: bool = False
+    contract_amt: int = 0         # what the contract covers (its plan reserves exactly that)
+    contract_spent: int = 0       # scheduled against the contract so far
+    held: int = 0                 # planted payments to come outside the contract
+    held_contract: int = 0        # planted payments to come through the contract
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The treasury: revenue booked day by day (and ten years of monthly history before it), debt proceeds;
+"""The treasury: revenue booked day by day (and ten years of monthly history before it), debt proceeds, the
+general transfers from above that keep the treasury within its band;
 the agent bank's receipts for yesterday's vouchers and the day's clearing, with the payments the bank
 could not make (退票, paid again) and the refunds that come back weeks later."""
 
@@ -17,7 +18,7 @@ from . import reads, revenue
 from .actors import BANK, TREASURY, clerk
 from .calendar import is_workday, month_workdays
 from .catalogue import DIV_CODE
-from .payments import LARGE, enqueue
+from .payments import LARGE, beneficiaries, enqueue
 from .state import Pending
 
 if TYPE_CHECKING:
@@ -73,9 +74,65 @@ def revenue_day(sim: Simulation, d: date) -> None:
     sim.stats["revenue_rows"] += len(rows)
 
 
+COVER_FLOOR = 0.8         # months of spending below which the upper level tops the monthly 资金调度 up
+COVER_CEILING = 2.5       # months of spending above which it sends nothing that month
+COVER_TARGET = 1.0        # months of spending the year's plan aims to leave in the treasury at its end
+DEBT_PER_ISSUE = 14e8     # 专项债券 proceeds per issue at scale 1 (yuan; drawn between 8亿 and 20亿)
+
+
+def plan_year(sim: Simulation, year: int) -> None:
+    """The year's transfers from above, planned when the budget is approved (批复, 5 January).
+
+    The district keeps only its share of the shared taxes, so its own revenue, the 专项债券 proceeds and the
+    专项转移支付 that come with their projects do not cover its budget: the province and the city close the
+    gap with 一般性转移支付 (均衡性转移支付, 结算补助). The year's amount is planned to leave about a month of
+    spending in the treasury at the year's end and is sent as monthly 资金调度 around the 20th (in December
+    on the last working day, with the year-end settlement); the upper level watches the district's
+    库款保障水平 (guidance: between 0.3 and 3 months) and tops a month's 调度 up when the cash would cover
+    less than COVER_FLOOR months, or holds it back above COVER_CEILING. The first year also sets the
+    treasury's opening balance (a month and a half of spending)."""
+    spend = int(sum(i.amount for i in sim.inds.values()) * 0.95)
+    monthly = spend // 12
+    balance = reads.treasury_balance(sim.core)
+    if balance is None:
+        balance = int(monthly * 1.5) // 100 * 100
+        sim.h(c.SetTreasuryOpening(DIV_CODE, date(year, 1, 1), balance, actor=TREASURY))
+    own = sum(revenue.annual(cat, year, sim.fiscal_scale) for cat in revenue.CATEGORIES)
+    own += revenue.annual(revenue.LAND, year, sim.fiscal_scale) * revenue.land_market(year)
+    debt = 2 * DEBT_PER_ISSUE * 100 * sim.fiscal_scale
+    general = max(0, int(spend + COVER_TARGET * monthly - balance - own - debt))
+    sim.stats[f"general_transfer_plan_{year}"] = general
+    part = general // 12 // 100 * 100
+    for m in range(1, 13):
+        days = month_workdays(year, m)
+        day = days[-1] if m == 12 else next((d for d in days if d.day >= 20), days[-1])
+        sim.later[day].append(partial(_general_transfer, sim, day, part, monthly, m))
+
+
+def _general_transfer(sim: Simulation, day: date, base: int, month_spend: int, month: int) -> None:
+    """One month's 资金调度: the planned part, topped up or held back by the district's cash cover."""
+    balance = reads.treasury_balance(sim.core) or 0
+    monthly_out = max(month_spend, reads.treasury_outflow(sim.core, day - timedelta(days=90)) // 3)
+    amt = base
+    if balance + base < COVER_FLOOR * monthly_out:
+        amt = int(COVER_FLOOR * monthly_out) - balance
+    elif balance > COVER_CEILING * monthly_out:
+        amt = 0
+    if month == 12:                                   # the year-end settlement leaves about a month's cover
+        amt = max(amt, int(COVER_TARGET * monthly_out) - balance)
+    amt = amt // 100 * 100
+    if amt <= 0:
+        return
+    doc = f"苏财预〔{day.year}〕调度{month}号"
+    sim.h(c.RecordTreasuryIncome(DIV_CODE, (c.IncomeRow(day, "11002", amt, f"G{day:%Y%m%d}{month:02d}"),),
+                                 doc, actor=TREASURY))
+    sim.stats["general_transfers"] += 1
+    sim.stats[f"general_transfer_{day.year}"] += amt
+
+
 def debt_proceeds(sim: Simulation, year: int, month: int) -> None:
     """专项债券 proceeds in May and August."""
-    amt = int(sim.rng.uniform(8, 20) * 1e8 * 100 * sim.fiscal_scale) // 100 * 100
+    amt = int(sim.rng.uniform(8, 20) / 14 * DEBT_PER_ISSUE * 100 * sim.fiscal_scale) // 100 * 100
     if amt:
         sim.h(c.RecordTreasuryIncome(DIV_CODE, (c.IncomeRow(sim.clock.now.date(), "105", amt,
                                                            f"D{sim.clock.now:%Y%m%d}"),),
@@ -126,18 +183,24 @@ def reissue(sim: Simulation, pay_app_ids: list[str], d: date) -> None:
     for app in apps:
         acct, use, amt = app["payee_acct_no"], app["use_des"], int(app["pay_app_amt"])
         fixed = acct[:-1] + str((int(acct[-1]) + 1) % 10) if acct and acct[-1].isdigit() else acct
+        if app["contract_no"]:          # the contract's account is the supplier's: the bank pays it again
+            fixed = acct
         use = use if use.endswith("（退票重新支付）") else f"{use}（退票重新支付）"
         cmd = c.SubmitPayment(app["agency_code"], app["bgt_id"], app["pro_code"], app["exp_func_code"],
                               app["gov_bgt_eco_code"], app["dep_bgt_eco_code"], app["fund_type_code"], amt,
                               app["payee_acct_name"], fixed, app["payee_acct_bank_name"], use, day,
                               app["set_mode_code"], app["pay_type_code"], app["fund_traobj_type_code"],
-                              app["contract_no"], actor=clerk(app["agency_code"]))
+                              app["contract_no"], actor=clerk(app["agency_code"]),
+                              beneficiaries=beneficiaries(amt, f"{app['bgt_id']}{amt}{app['use_des']}")
+                              if app["payee_acct_name"].endswith("惠民资金代发户") else ())
         enqueue(sim, day, Pending(cmd, amt >= LARGE))
         sim.stats["reissued"] += 1
 
 
 def refund(sim: Simulation, app: str, amt: int) -> None:
-    """Part of a payment comes back from the payee (结算多付)."""
+    """Part of a payment comes back from the payee (结算多付); contract instalments are paid as agreed."""
+    if reads.payment(sim.core, app)["contract_no"]:
+        return
     part = max(1_00, int(amt * sim.rng.uniform(0.02, 0.3)) // 100 * 100)
     try:
         sim.h(c.RefundPayment(app, part, sim.clock.now.date(), "结算多付，收款人退回", actor=TREASURY))

@@ -243,8 +243,22 @@ class ReducePlan(Command):
 
 
 @dataclass(frozen=True)
+class Beneficiary:
+    """One final beneficiary of a 补贴到人/到企 payment (PAY_DETAIL, docs/standard/controls.md §PAY7)."""
+
+    payee_acct_name: str
+    payee_acct_no: str
+    pay_amt: Fen
+    per_name: str = ""
+    iden_no: str = ""
+    corp_name: str = ""
+    unifsoc_cred_code: str = ""
+
+
+@dataclass(frozen=True)
 class SubmitPayment(Command):
-    """支付申请. ``idem_key``: the client's key; a retry with it returns the first result."""
+    """支付申请. ``idem_key``: the client's key; a retry with it returns the first result. ``beneficiaries``:
+    the final beneficiaries of a 补贴到人 payment (stored as pay_detail rows; they must add up to the amount)."""
 
     agency_code: str
     bgt_id: str
@@ -265,6 +279,7 @@ class SubmitPayment(Command):
     contract_no: str | None = None
     idem_key: str | None = None
     actor: Actor = SYSTEM
+    beneficiaries: tuple[Beneficiary, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,10 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
     if ctx.year_closed:
         raise ControlViolation("year_closed", "该预算年度已年终结账，请使用结转指标", "the fiscal year is closed",
                                bgt_id=ind.bgt_id, fiscal_year=ind.fiscal_year)
+    if cmd.beneficiaries and sum(check_fen(b.pay_amt, "pay_amt") for b in cmd.beneficiaries) != amt:
+        raise ValidationError("beneficiaries_sum", "受益人明细合计与支付金额不符",
+                              "the beneficiaries do not add up to the amount", field="beneficiaries",
+                              pay_app_amt=yuan(amt))
     gp_plan = _check_contract(uow, app, ind) if ind.is_gov_pur or app.contract_no else None
     screening = screen_payment(uow, app)        # 动态监控 (docs/standard/controls.md §PAY9): red refuses; orange holds it, unoccupied
     if screening.holds:
@@ -240,9 +244,15 @@ def submit_payment(uow: UnitOfWork, cmd: c.SubmitPayment) -> PaymentResult:
         _occupy(uow, app, ind, ctx.plan_controlled, gp_plan)
     app.pay_app_no = uow.counters.next_pay_app_no(ind.mof_div_code, app.fiscal_year, ctx.last_app_no)
     uow.payments.add(app, uow.now_naive())
+    if cmd.beneficiaries:
+        uow.payments.add_details(app.pay_app_id, [
+            {"detail_type": "beneficiary", "payee_acct_name": b.payee_acct_name, "payee_acct_no": b.payee_acct_no,
+             "pay_amt": b.pay_amt, "per_name": b.per_name or None, "iden_no": b.iden_no or None,
+             "corp_name": b.corp_name or None, "unifsoc_cred_code": b.unifsoc_cred_code or None}
+            for b in cmd.beneficiaries], uow.new_id)
     uow.record(cmd.actor, "payment.submit", "pay_voucher", app.pay_app_id, after={
         "pay_app_no": app.pay_app_no, "bgt_id": ind.bgt_id, "pay_app_amt": amt, "status": app.status.value,
-        "canuse_amt": ind.canuse_amt})
+        "canuse_amt": ind.canuse_amt} | ({"beneficiaries": len(cmd.beneficiaries)} if cmd.beneficiaries else {}))
     screening.record(uow, app)
     return PaymentResult(app.pay_app_id, app.pay_app_no, app.status.value)
 
