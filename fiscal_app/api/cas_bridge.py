@@ -36,9 +36,8 @@ import httpx
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
-from fiscal_core.domain.identity import Account
-from fiscal_core.service_layer import identity as core_identity
-from fiscal_core.service_layer.unit_of_work import UnitOfWork
+from fiscal_core.domain import commands as c
+from fiscal_core.domain.errors import PermissionDenied
 
 from ..settings import Settings
 from .idp_bridge import _expected_secret, _problem
@@ -138,14 +137,6 @@ def validate_ticket(cas: CasConfig, ticket: str, service: str, http: httpx.Clien
 
 
 # -- the core decides ---------------------------------------------------------------------------------------------
-def platform_account(uow: UnitOfWork, user_id: str) -> Account | None:
-    """The core's account of ``user_id`` when it may log in through CAS: it exists, is a person, is enabled."""
-    row = uow.identity.user(user_id)
-    if row is None or not row["is_enabled"] or row["user_kind"] != "person":
-        return None
-    return core_identity.account(uow, user_id)
-
-
 def user_id_for(cas: CasConfig, who: CasIdentity) -> str:
     if cas.user_attribute:
         values = [v for v in who.attributes.get(cas.user_attribute, []) if v]
@@ -183,7 +174,10 @@ def cas_login(body: CasIn, request: Request, x_fiscal_idp_secret: Annotated[str 
     if core is None:
         return _problem(503, "core.unavailable", "核心库不可用", "the core is not available")
     user_id = user_id_for(cas, who)
-    account = core.query(platform_account, user_id) if user_id else None
+    try:        # the core decides (a person, enabled) and journals the login with its source
+        account = core.handle(c.ExternalLogin(user_id, "cas", who.user)) if user_id else None
+    except PermissionDenied:
+        account = None
     if account is None:
         shown = user_id or who.user
         return _problem(403, "cas.unknown_user",

@@ -733,6 +733,17 @@ class Authenticate(Command):
 
 
 @dataclass(frozen=True)
+class ExternalLogin(Command):
+    """A login vouched for by the bureau's own identity source (``source``: ``cas``): no password here, but the
+    core still decides — the user must exist, be a person and be enabled — and journals it like a password login."""
+
+    user_id: str
+    source: str
+    external_user: str = ""
+    actor: Actor = SYSTEM
+
+
+@dataclass(frozen=True)
 class GrantRole(Command):
     user_id: str
     role: str

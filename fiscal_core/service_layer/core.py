@@ -106,6 +106,7 @@ HANDLERS: dict[type[c.Command], Callable[[UnitOfWork, Any], Any]] = {
     c.AddUser: identity.add_user,
     c.SetPassword: identity.set_password,
     c.Authenticate: identity.authenticate,
+    c.ExternalLogin: identity.external_login,
     c.GrantRole: identity.grant_role,
     c.RevokeRole: identity.revoke_role,
     c.Delegate: identity.delegate,

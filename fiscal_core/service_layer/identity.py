@@ -116,6 +116,18 @@ def authenticate(uow: UnitOfWork, cmd: c.Authenticate) -> Account:
     return account(uow, cmd.user_id)
 
 
+def external_login(uow: UnitOfWork, cmd: c.ExternalLogin) -> Account:
+    row = repo(uow).user(cmd.user_id, lock=True)
+    if row is None or not row["is_enabled"] or row["user_kind"] != "person":
+        raise LoginRefused("login.unknown_user", f"账号 {cmd.user_id} 未在本平台开通或已停用，请联系管理员",
+                           f"{cmd.user_id} has no active user on this platform: ask an administrator",
+                           user_id=cmd.user_id, source=cmd.source)
+    repo(uow).login_ok(cmd.user_id, uow.now_naive())
+    uow.record(cmd.actor, "user.login", "sys_user", cmd.user_id,
+               after={"source": cmd.source, "external_user": cmd.external_user or cmd.user_id})
+    return account(uow, cmd.user_id)
+
+
 def _dt(v: Any) -> datetime:
     return v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
 

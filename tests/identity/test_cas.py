@@ -34,13 +34,15 @@ from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
+from sqlalchemy import text
 
-from fiscal_app.api.cas_bridge import CasConfig, CasRefused, parse_service_response, platform_account
+from fiscal_app.api.cas_bridge import CasConfig, CasRefused, parse_service_response
 from fiscal_app.api.server import build
 from fiscal_app.idp import CLI_CLIENT, CLI_REDIRECT, IdpConfig, bridge_secret, default_clients, start_idp, stop_idp
 from fiscal_app.login import _fill, _Forms, _password_form
 from fiscal_app.settings import Settings
 from fiscal_core.domain import commands as c
+from fiscal_core.domain.errors import PermissionDenied
 
 from ..support import ADMIN, World, platform_users
 from .conftest import free_port
@@ -325,10 +327,15 @@ def test_the_cas_answer_is_read_strictly() -> None:
 def test_the_core_decides_who_may_log_in_through_cas(sso: Sso) -> None:
     core = sso.app.state.core
     core.handle(c.AddUser("agent-bank", "代理银行", None, user_kind="machine", actor=ADMIN))
-    assert core.query(platform_account, "agent-bank") is None          # a machine client is no person
-    assert core.query(platform_account, "nobody") is None
-    account = core.query(platform_account, "fz101001")
-    assert account is not None and account.roles == ("unit_leader",) and account.scopes == ("unit_leader:unit:101001",)
+    for refused in ("agent-bank", "nobody"):                          # a machine client is no person
+        with pytest.raises(PermissionDenied) as e:
+            core.handle(c.ExternalLogin(refused, "cas", refused))
+        assert e.value.rule == "login.unknown_user"
+    account = core.handle(c.ExternalLogin("fz101001", "cas", "FZ101001"))
+    assert account.roles == ("unit_leader",) and account.scopes == ("unit_leader:unit:101001",)
+    with core.db.read() as conn:                                        # journalled with its source
+        last = conn.execute(text("SELECT action, object_id, after_json FROM journal ORDER BY seq DESC LIMIT 1")).one()
+    assert last[0] == "user.login" and last[1] == "fz101001" and json.loads(last[2])["source"] == "cas"
 
 
 def test_cas_is_configured_by_the_environment(tmp_path: Path) -> None:
