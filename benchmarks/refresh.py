@@ -84,6 +84,9 @@ def _refresh(home: Path, *, full: bool = False) -> dict[str, Any]:
                            "load_avg_1m": round(load, 2)}
     row |= {"cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
     row["last_line"] = next((ln for ln in reversed(out.splitlines()) if ln.startswith(("done", "nothing new"))), "")
+    steps = next((ln for ln in out.splitlines() if ln.strip().startswith("step seconds:")), "")
+    row["steps"] = {k: float(v) for k, v in (p.rsplit(" ", 1) for p in steps.split(":", 1)[1].split(", "))} \
+        if steps else {}
     return row
 
 
@@ -192,9 +195,16 @@ def main() -> None:
         setup = _refresh(base, full=True)
         print(f"  {setup}", flush=True)
         cases: dict[str, list[dict[str, Any]]] = {"nothing_new": [], "one_new_day": [], "full": []}
-        first_inc: Path | None = None
+        # the one-new-day refresh runs in the base home itself, restored before each round: a copy elsewhere would
+        # change dbt's profile (the build file's path) and cost it its partial parse, which a real home keeps
+        pristine = work / "pristine"
+        shutil.rmtree(pristine, ignore_errors=True)
+        _copy_home(base, pristine)
+        first_inc = work / "one_new_day.duckdb"
         new_files = 0
         for i in range(opts.rounds):
+            shutil.rmtree(base)
+            _copy_home(pristine, base)
             live = base / "warehouse.duckdb"
             st = live.stat()
             r = _refresh(base)
@@ -202,24 +212,18 @@ def main() -> None:
             cases["nothing_new"].append(r)
             print(f"[{opts.label}] round {i + 1} nothing new: {r}", flush=True)
 
-            inc = work / f"inc{i}"
-            shutil.rmtree(inc, ignore_errors=True)
-            _copy_home(base, inc)
-            new_files = _grow(inc, opts.cur, prev_inbox)
-            r = _refresh(inc)
+            new_files = _grow(base, opts.cur, prev_inbox)
+            r = _refresh(base)
             cases["one_new_day"].append(r)
             print(f"[{opts.label}] round {i + 1} one new day ({cur_tip[0] - prev_tip[0]:,} journal rows, "
                   f"{new_files} files): {r}", flush=True)
-            if first_inc is None:
-                first_inc = inc
-            else:
-                shutil.rmtree(inc, ignore_errors=True)
+            if i == 0:
+                shutil.copy2(live, first_inc)
 
             r = _refresh(full_home, full=True)
             cases["full"].append(r)
             print(f"[{opts.label}] round {i + 1} full: {r}", flush=True)
-        assert first_inc is not None
-        a, b = first_inc / "warehouse.duckdb", full_home / "warehouse.duckdb"
+        a, b = first_inc, full_home / "warehouse.duckdb"
         fa, fb = table_fingerprints(a), table_fingerprints(b)
         marts = sorted(fb)
         diffs = table_differences(a, b, marts) if fa == fb else {}

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from fiscal_core.domain.errors import DomainError
 from fiscal_core.domain.tz import TZ
@@ -39,41 +40,70 @@ def _anchor_file() -> Path:
     return Settings.from_env().anchors
 
 
-def _anchors() -> list[tuple[int, str]]:
+def _anchor_lines() -> list[dict[str, Any]]:
     f = _anchor_file()
     if not f.exists():
         return []
-    return [(int(a["seq"]), str(a["hash"])) for a in map(json.loads, f.read_text().splitlines()) if a]
+    return [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
+
+
+def _anchors() -> list[tuple[int, str]]:
+    """The journal rows (seq, hash) recorded outside the database."""
+    return [(int(a["seq"]), str(a["hash"])) for a in _anchor_lines()]
+
+
+def _cross_anchors() -> list[tuple[int, str]]:
+    """The cross-anchors (anchor_no, hash) recorded outside the database (lines written before there were
+    cross-anchors have none)."""
+    return [(int(a["anchor_no"]), str(a["anchor_hash"])) for a in _anchor_lines() if "anchor_no" in a]
+
+
+def _verify(core: Any) -> Any:
+    return core.verify_journal(_anchors(), _cross_anchors())
 
 
 def cmd_audit_anchor(args: argparse.Namespace) -> int:
-    """Record the chain's tip outside the database (and print it for publishing): later truncation or a
-    wholesale rewrite of the journal then fails verification."""
+    """Write a cross-anchor of every chain's tip into the journal, then record it and the journal's tip
+    outside the database (and print them for publishing): a later truncation or wholesale rewrite of any
+    chain, or of the anchors, then fails verification."""
     core = _open_core(args, migrate_schema=False)
-    report = core.verify_journal(_anchors())
+    if not _verify(core).ok:
+        return cmd_audit_verify(args)
+    anchor = core.anchor_journal()
+    report = _verify(core)
     if not report.ok:
         return cmd_audit_verify(args)
     f = _anchor_file()
     f.parent.mkdir(parents=True, exist_ok=True)
-    line = {"seq": report.tip_seq, "hash": report.tip_hash, "at": datetime.now(TZ).isoformat(timespec="seconds")}
+    line = {"seq": report.tip_seq, "hash": report.tip_hash, "anchor_no": anchor.anchor_no,
+            "anchor_hash": anchor.hash, "chains": len(anchor.tips), "at": datetime.now(TZ).isoformat(timespec="seconds")}
     with f.open("a") as fh:
         fh.write(json.dumps(line) + "\n")
-    print(t(f"已记录锚点：序号 {report.tip_seq}，哈希 {report.tip_hash}（{f}）",
-            f"anchor recorded: seq {report.tip_seq}, hash {report.tip_hash} ({f})"))
+    print(t(f"已记录锚点：序号 {report.tip_seq}，哈希 {report.tip_hash}；交叉锚点 {anchor.anchor_no}"
+            f"（{len(anchor.tips)} 条链），哈希 {anchor.hash}（{f}）",
+            f"anchor recorded: seq {report.tip_seq}, hash {report.tip_hash}; cross-anchor {anchor.anchor_no} "
+            f"({len(anchor.tips)} chains), hash {anchor.hash} ({f})"))
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     core = _open_core(args, migrate_schema=False)
-    report = core.verify_journal(_anchors())
+    report = _verify(core)
+    chains = len(report.chains)
     if report.ok:
-        print(t(f"日志哈希链完整：共 {report.rows} 条，链尾序号 {report.tip_seq}，核对锚点 {report.anchors_checked} 个",
-                f"journal hash chain intact: {report.rows} rows, tip seq {report.tip_seq}, "
-                f"{report.anchors_checked} anchors checked"))
+        print(t(f"日志哈希链完整：{chains} 条链共 {report.rows} 条，链尾序号 {report.tip_seq}，"
+                f"核对交叉锚点 {report.cross_anchors_checked} 个、库外锚点 {report.anchors_checked} 个",
+                f"journal hash chains intact: {chains} chains, {report.rows} rows, tip seq {report.tip_seq}, "
+                f"{report.cross_anchors_checked} cross-anchors and {report.anchors_checked} anchors checked"))
         return 0
     assert report.broken is not None
-    print(t(f"日志哈希链断裂：第 {report.broken.seq} 条 — {report.broken.reason}",
-            f"journal hash chain broken at seq {report.broken.seq}: {report.broken.reason}"), file=sys.stderr)
+    for b in report.breaks:
+        print(t(f"日志哈希链断裂：{b.where_zh} — {b.reason}",
+                f"journal hash chain broken at {b.where_en}: {b.reason}"), file=sys.stderr)
+    intact = sorted(set(report.chains) - {b.chain for b in report.breaks})
+    if intact:
+        print(t(f"其余 {len(intact)} 条链各自完整：{', '.join(intact)}",
+                f"the other {len(intact)} chains verify alone: {', '.join(intact)}"), file=sys.stderr)
     return 1
 
 
@@ -184,6 +214,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             f"{ex.get('rejected', 0)}, duplicate {ex.get('duplicate', 0)}, quarantined rows "
             f"{ex.get('rows_quarantined', 0)}; dbt nodes {rep.dbt_nodes}; {rep.seconds.get('total', 0):.1f} s → "
             f"{rep.warehouse}"))
+    steps = ", ".join(f"{k} {v:.1f}" for k, v in rep.seconds.items() if k != "total")
+    print(t(f"  各步用时（秒）：{steps}", f"  step seconds: {steps}"))
     print(t("  只读查询 query read-only: fiscal sql \"select * from marts.fct_payment limit 5\"",
             "  query read-only: fiscal sql \"select * from marts.fct_payment limit 5\""))
     return 0
@@ -433,9 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="审计 / audit")
     asub = audit.add_subparsers(dest="audit_command", required=True)
-    s = asub.add_parser("verify", help="校验日志哈希链 / verify the journal hash chain")
+    s = asub.add_parser("verify", help="校验各区划日志哈希链与锚点 / verify every journal chain and the anchors")
     s.set_defaults(func=cmd_audit_verify)
-    s = asub.add_parser("anchor", help="在库外记录链尾锚点 / record the chain tip outside the database")
+    s = asub.add_parser("anchor", help="写入各链交叉锚点并在库外记录 / cross-anchor every chain and record it "
+                                       "outside the database")
     s.set_defaults(func=cmd_audit_anchor)
 
     s = sub.add_parser("check", help="校验指标台账恒等式 / check the ledger identities")

@@ -443,8 +443,10 @@ class Refresh:
     # -- 2. ingest ------------------------------------------------------------------------------------------
     def prepare(self) -> Path:
         """The build file: a copy of the live warehouse (incremental) or an empty file (full)."""
+        t0 = time.perf_counter()
         path = prepare_build(self.paths.warehouse, full=self.full)
         self.prepared = True
+        self.report.seconds["prepare"] = time.perf_counter() - t0
         return path
 
     def extract(self) -> ExtractReport:
@@ -627,6 +629,7 @@ class Refresh:
         """Rename the build over the live warehouse (atomic), and the analysts' copy made from it over theirs,
         then move the inbox files it holds."""
         build = self.build       # refuses a swap of a build this refresh did not prepare
+        t0 = time.perf_counter()
         analytics = self.paths.analytics
         if analytics is not None:
             try:
@@ -644,6 +647,7 @@ class Refresh:
             self.report.settled = settle_inbox(self.paths.exchange, con)
         finally:
             con.close()
+        self.report.seconds["swap"] = time.perf_counter() - t0
         return self.report.settled
 
     def run(self, *, dbt: bool = True, forecasts: bool = True) -> RefreshReport:

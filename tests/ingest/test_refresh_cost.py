@@ -105,3 +105,26 @@ def test_marts_behind_the_raw_layer_are_something_new(built_district: Built, tmp
     changes = what_is_new(s.core_url, s.refresh_paths())
     assert changes.new_journal_rows == 0 and not changes.new_files
     assert not changes.nothing_new and any("集市落后" in r for r in changes.reasons)
+
+
+def test_dagster_refresh_job_with_nothing_new_skips_every_step(built_district: Built, tmp_path: Path,
+                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same decision in Dagster: ``warehouse/build`` records an observation saying nothing new and
+    materialises nothing, so extract, exchange, dbt, reconciliation, forecasts and the swap are all skipped."""
+    from dagster_project.definitions import defs
+
+    home = copy_home(built_district.home, tmp_path / "home")
+    s = settings(home)
+    before = _stat(s.warehouse)
+    monkeypatch.setenv("FISCAL_HOME", str(home))
+    result = defs().resolve_job_def("refresh_job").execute_in_process(raise_on_error=False)
+    assert result.success
+    assert result.get_asset_materialization_events() == []
+    observations = [e.event_specific_data.asset_observation for e in result.all_events  # type: ignore[union-attr]
+                    if e.event_type_value == "ASSET_OBSERVATION"]
+    [obs] = observations
+    assert obs.asset_key.to_user_string() == "warehouse/build" and obs.metadata["nothing_new"].value is True
+    assert "无新数据" in obs.metadata["summary"].value
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"core_extract", "fiscal_dbt", "forecast", "warehouse__live"} <= skipped
+    assert _stat(s.warehouse) == before
