@@ -1,11 +1,19 @@
 """Fixtures: one small simulated district built once per session (the tests/dbt fixture: scale 0.01, one
-year to 2025-04-30, simulated and refreshed through the real dbt project), and copies of its warehouse."""
+year to 2025-04-30, simulated and refreshed through the real dbt project), and copies of its warehouse.
+
+The dashboards require a login: tests seed the logged-in person (``at.user``, as ``st.login`` leaves it) and
+the app reads that person's grants from a copy of the district's core holding the demo people
+(``fiscal_app.demo_users``: 局领导 ``juzhang``, a department leader ``bz<dept>``, unit clerks ``jb<unit>`` …),
+reached through ``FISCAL_CORE_URL``; the shared district itself is left as it is."""
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +53,68 @@ def district_home(built_district: Built) -> Warehouse:
     return Warehouse(built_district.home)
 
 
+@dataclass(frozen=True)
+class People:
+    """The demo people in a copy of the district's core: who holds which scope."""
+
+    core_url: str
+    by_role: dict[str, list[Any]]
+
+    def one(self, role: str) -> Any:
+        return self.by_role[role][0]
+
+
+@pytest.fixture(scope="session")
+def people(district_home: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> People:
+    from fiscal_app.demo_users import ADMIN, DemoUser, create_demo_users
+    from fiscal_core.domain import commands as c
+    from fiscal_core.service_layer.core import Core
+
+    dst = tmp_path_factory.mktemp("dash_core") / "core.sqlite3"
+    src, out = sqlite3.connect(district_home.home / "core.sqlite3"), sqlite3.connect(dst)
+    with out:
+        src.backup(out)
+    src.close()
+    out.close()
+    url = f"sqlite:///{dst}"
+    # the demo's department leader heads the first demo unit's department; another leads the department with
+    # the most warnings (so the warnings page has figures to check), first in by_role["dept_leader"]
+    busiest = district_home.one("select dept_code from marts.fct_warning where dept_code is not null "
+                                "group by 1 order by count(*) desc, 1 limit 1")
+    core = Core.open(url)
+    try:
+        made = create_demo_users(core, "dashboards-test-pw")
+        warned = DemoUser(f"bzw{busiest}", f"{busiest} 负责人", "dept_leader", "dept", busiest)
+        core.handle_batch([c.AddUser(warned.user_id, warned.name, "dashboards-test-pw", actor=ADMIN),
+                           c.GrantRole(warned.user_id, warned.role, "dept", busiest, valid_from=date(2000, 1, 1),
+                                       actor=ADMIN)])
+    finally:
+        core.close()
+    by_role: dict[str, list[Any]] = {"dept_leader": [warned]}
+    for p in made:
+        by_role.setdefault(p.role, []).append(p)
+    return People(url, by_role)
+
+
 @pytest.fixture
-def fiscal_home(district_home: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Iterator[Warehouse]:
-    """FISCAL_HOME pointing at the shared district (AppTest runs the app in this process)."""
+def fiscal_home(district_home: Warehouse, people: People, monkeypatch: pytest.MonkeyPatch) -> Iterator[Warehouse]:
+    """FISCAL_HOME pointing at the shared district (AppTest runs the app in this process), the grants read from
+    the core copy with the demo people."""
     monkeypatch.setenv("FISCAL_HOME", str(district_home.home))
+    monkeypatch.setenv("FISCAL_CORE_URL", people.core_url)
     yield district_home
+
+
+BUREAU_LEADER = "juzhang"  # fiscal_app.demo_users: the 局领导, over the whole district
+
+
+def logged_in(user: str | None) -> dict[str, Any]:
+    """``st.user`` as st.login leaves it for ``user`` (the ID token's claims and an access token), or logged out."""
+    if user is None:
+        return {"is_logged_in": False}
+    now = int(time.time())
+    return {"is_logged_in": True, "sub": user, "name": user, "iat": now, "auth_time": now,
+            "tokens": {"access": "seeded-access-token"}}
 
 
 def copy_home(src: Warehouse, dest: Path) -> Warehouse:

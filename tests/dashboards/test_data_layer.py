@@ -22,6 +22,7 @@ from ingest.warehouse import GovernedRefusal, refusal
 from .conftest import REPO, Warehouse
 
 DASHBOARDS = REPO / "dashboards"
+DISTRICT = data.Scope(district=True)
 
 
 @pytest.fixture
@@ -66,9 +67,9 @@ def test_no_module_of_the_dashboards_opens_duckdb_itself() -> None:
 def test_a_missing_warehouse_is_warehouse_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FISCAL_HOME", str(tmp_path))
     with pytest.raises(data.WarehouseMissing):
-        data.revenue_monthly.uncached(2025)  # type: ignore[attr-defined]
+        data.revenue_monthly.uncached(DISTRICT, 2025)  # type: ignore[attr-defined]
     with data.request(), pytest.raises(data.WarehouseMissing):
-        data.revenue_monthly(2025)
+        data.revenue_monthly(DISTRICT, 2025)
 
 
 def test_the_package_re_exports_every_loader() -> None:
@@ -90,7 +91,7 @@ def test_every_project_status_is_placed_by_the_waiting_projects_loader() -> None
 
 def test_stuck_projects_finds_the_same_projects_as_the_statuses_spelt_out(fiscal_home: Warehouse) -> None:
     as_of = data.as_of_date.uncached()  # type: ignore[attr-defined]
-    got = data.stuck_projects.uncached(None, as_of, 0)  # type: ignore[attr-defined]
+    got = data.stuck_projects.uncached(DISTRICT, None, as_of, 0)  # type: ignore[attr-defined]
     open_ = fiscal_home.one("select count(*) from marts.fct_project_lifecycle "
                             "where pro_status not in ('completed', 'terminated', 'voided')")
     assert 0 < len(got) <= open_
@@ -101,7 +102,7 @@ def test_stuck_projects_finds_the_same_projects_as_the_statuses_spelt_out(fiscal
 def test_the_disclosure_workbook_is_ingests_export(fiscal_home: Warehouse, tmp_path: Path, unit: str) -> None:
     """Read through the governed connection, laid out by ingest's writers: the same cells, formats and merges."""
     dept = fiscal_home.one("select min(dept_code) from marts.disclosure_1_budget_summary")
-    ours = load_workbook(io.BytesIO(data.disclosure_xlsx.uncached(dept, 2025, unit)))  # type: ignore[attr-defined]
+    ours = load_workbook(io.BytesIO(data.disclosure_xlsx.uncached(DISTRICT, dept, 2025, unit)))  # type: ignore[attr-defined]
     theirs = load_workbook(export_disclosure(fiscal_home.path, dept, 2025, tmp_path / "x.xlsx", unit=unit))  # type: ignore[arg-type]
     assert ours.sheetnames == theirs.sheetnames and len(ours.sheetnames) == 9
     for name in ours.sheetnames:
@@ -115,6 +116,37 @@ def test_the_disclosure_workbook_is_ingests_export(fiscal_home: Warehouse, tmp_p
 
 def test_the_disclosure_workbook_of_a_department_without_a_budget(fiscal_home: Warehouse) -> None:
     with pytest.raises(DisclosureNotFound):
-        data.disclosure_xlsx.uncached("no-such-dept", 2025)  # type: ignore[attr-defined]
+        data.disclosure_xlsx.uncached(DISTRICT, "no-such-dept", 2025)  # type: ignore[attr-defined]
     with pytest.raises(ValueError):
-        data.disclosure_xlsx.uncached("101", 2025, "千元")  # type: ignore[attr-defined]
+        data.disclosure_xlsx.uncached(DISTRICT, "101", 2025, "千元")  # type: ignore[attr-defined]
+
+
+# loaders that read no one's figures: the data's as-of date and the latest month with budget execution
+UNSCOPED = {"as_of_date", "latest_exec_month"}
+
+
+def test_every_loader_of_facts_takes_the_scope_first() -> None:
+    """The scope is an argument of every loader (and so part of its cache key), never read from the page."""
+    import inspect
+
+    for name, loader in data.LOADERS.items():
+        params = list(inspect.signature(loader.uncached).parameters)  # type: ignore[attr-defined]
+        if name in UNSCOPED:
+            assert "scope" not in params, name
+        else:
+            assert params[:1] == ["scope"], name
+
+
+def test_a_loader_given_a_scope_must_apply_it(tiny_home: Path) -> None:
+    """``filters.scoped`` parameters on a statement without the scope predicate: refused, not run unfiltered."""
+    from dashboards.data.filters import scoped
+    from dashboards.data.scope import in_scope
+
+    unit = data.Scope(agencies=("101001",))
+    with pytest.raises(ValueError, match="scope"):
+        connection.rows("select x from marts.t", scoped(unit))
+    assert connection.rows(f"select x from marts.t where {in_scope(repr('101001'))}", scoped(unit)) == [{"x": 1}]
+    assert connection.rows(f"select x from marts.t where {in_scope(repr('102001'))}", scoped(unit)) == []
+    assert connection.rows(f"select x from marts.t where {in_scope('null')}", scoped(unit)) == []  # a district figure
+    assert connection.rows(f"select x from marts.t where {in_scope('null')}", scoped(DISTRICT)) == [{"x": 1}]
+    assert connection.rows(f"select x from marts.t where {in_scope(repr('101001'))}", scoped(data.NOTHING)) == []

@@ -13,10 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from dashboards.data.scope import Scope
 from dashboards.ui import PAGES
 
-from .conftest import APP, Warehouse, copy_home
+from .conftest import APP, BUREAU_LEADER, People, Warehouse, copy_home, logged_in
 
+DISTRICT = Scope(district=True)
 TIMEOUT = 120  # seconds per script run; the 2-core CI machine is shared
 
 
@@ -34,8 +36,10 @@ def pct_text(ratio: Decimal) -> str:
     return f"{(ratio * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,.1f}%"
 
 
-def run(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+def run(page: str | None = None, query: dict[str, str] | None = None, user: str | None = BUREAU_LEADER) -> AppTest:
+    """The app as ``user`` sees it (the 局领导 by default, whose scope is the district; None: logged out)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.user = logged_in(user)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
@@ -187,7 +191,7 @@ def test_disclosure_page_offers_the_xlsx(fiscal_home: Warehouse) -> None:
     assert at.download_button(key="disc_download")
     from dashboards import data
     dept = fiscal_home.one("select min(dept_code) from marts.disclosure_1_budget_summary")
-    wb = load_workbook(io.BytesIO(data.disclosure_xlsx(dept, 2025)))
+    wb = load_workbook(io.BytesIO(data.disclosure_xlsx(DISTRICT, dept, 2025)))
     assert len(wb.sheetnames) == 9
 
 
@@ -221,8 +225,10 @@ def test_filters_persist_across_pages_and_in_the_url(fiscal_home: Warehouse) -> 
         assert metrics(at)["预警总数"] == f"{n:,}"
 
 
-def test_missing_warehouse_is_a_message_on_every_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_warehouse_is_a_message_on_every_page(tmp_path: Path, people: People,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FISCAL_HOME", str(tmp_path))
+    monkeypatch.setenv("FISCAL_CORE_URL", people.core_url)
     for page in PAGES:
         at = run(page.file)
         assert_no_error(at)
@@ -230,8 +236,10 @@ def test_missing_warehouse_is_a_message_on_every_page(tmp_path: Path, monkeypatc
         assert len(said) == 1, page  # once, on the page (not again for the sidebar)
 
 
-def test_forecast_tables_when_present(forecast_home: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forecast_tables_when_present(forecast_home: Warehouse, people: People,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FISCAL_HOME", str(forecast_home.home))
+    monkeypatch.setenv("FISCAL_CORE_URL", people.core_url)
     at = run()
     assert_no_error(at)
     body = texts(at)
@@ -248,8 +256,10 @@ def test_forecast_tables_when_present(forecast_home: Warehouse, monkeypatch: pyt
     assert_no_error(at)
 
 
-def test_missing_forecast_tables_are_messages(no_forecast_home: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_forecast_tables_are_messages(no_forecast_home: Warehouse, people: People,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FISCAL_HOME", str(no_forecast_home.home))
+    monkeypatch.setenv("FISCAL_CORE_URL", people.core_url)
     for page in ("views/cockpit.py", "views/revenue.py", "views/treasury.py"):
         at = run(page)
         assert_no_error(at)
@@ -263,8 +273,8 @@ def test_a_refresh_shows_new_data_at_once(district_home: Warehouse, tmp_path: Pa
     wh = copy_home(district_home, tmp_path / "home")
     monkeypatch.setenv("FISCAL_HOME", str(wh.home))
     from dashboards import data
-    before = data.revenue_summary(2025)["ytd"]
-    assert data.revenue_summary(2025)["ytd"] == before  # cached
+    before = data.revenue_summary(DISTRICT, 2025)["ytd"]
+    assert data.revenue_summary(DISTRICT, 2025)["ytd"] == before  # cached
     new = tmp_path / "new.duckdb"
     Path(new).write_bytes(wh.path.read_bytes())
     with duckdb.connect(str(new)) as con:  # a "refresh": one more yuan booked in the latest month
@@ -272,7 +282,7 @@ def test_a_refresh_shows_new_data_at_once(district_home: Warehouse, tmp_path: Pa
                     "where fiscal_year = 2025 and fiscal_month = 4 and inc_code = "
                     "(select min(inc_code) from marts.fct_revenue_monthly)")
     new.replace(wh.path)
-    assert data.revenue_summary(2025)["ytd"] == before + 1
+    assert data.revenue_summary(DISTRICT, 2025)["ytd"] == before + 1
 
 
 def test_a_view_never_mixes_two_warehouses(district_home: Warehouse, tmp_path: Path,
@@ -289,10 +299,10 @@ def test_a_view_never_mixes_two_warehouses(district_home: Warehouse, tmp_path: P
         new.replace(wh.path)
         assert data.stamp() == first
         with pytest.raises(data.WarehouseSwapped):
-            data.revenue_monthly.uncached(2025)  # type: ignore[attr-defined]
+            data.revenue_monthly.uncached(DISTRICT, 2025)  # type: ignore[attr-defined]
     with data.request():
         assert data.stamp() != first
-        assert not data.revenue_monthly(2025).empty
+        assert not data.revenue_monthly(DISTRICT, 2025).empty
 
 
 def test_a_warnings_disposal_steps_come_from_the_core(fiscal_home: Warehouse) -> None:
@@ -303,7 +313,7 @@ def test_a_warnings_disposal_steps_come_from_the_core(fiscal_home: Warehouse) ->
                            "join raw.mon_warning_step as s on s.warning_id = w.warning_id group by 1 order by 1 limit 3")
     assert rows, "the small district's real-time warnings have disposal steps in the core"
     for key, n in rows:
-        steps = data.warning_steps(key)
+        steps = data.warning_steps(DISTRICT, key)
         assert steps is not None and len(steps) == n
         assert list(steps["step_no"]) == sorted(steps["step_no"])
 
