@@ -108,19 +108,26 @@ def page_calls(s: dict[str, Any], as_of: date | None) -> dict[str, list[tuple[st
 UNSCOPED = {"as_of_date"}  # the data's as-of date: no figure of anyone's
 
 
-def bench_queries(home: Path, repeat: int) -> dict[str, Any]:
+def bench_queries(home: Path, repeat: int, scope_dept: str | None = None) -> dict[str, Any]:
     os.environ["FISCAL_HOME"] = str(home)
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from dashboards import data
 
-    DISTRICT = data.Scope(district=True)
     s = _sample(home)
+    if scope_dept:  # as that department's leader sees them: its agencies, the drill in that department
+        with connect_governed(home / "warehouse.duckdb") as con:
+            agencies = tuple(r[0] for r in con.execute("select agency_code from marts.dim_agency where dept_code = ? "
+                                                       "order by 1", [scope_dept]).fetchall())
+        scope = data.Scope(agencies=agencies, depts=(scope_dept,))
+        s["disc_dept"] = scope_dept
+    else:  # as the 局领导 sees them: the district
+        scope = data.Scope(district=True)
     as_of = data.as_of_date.uncached()  # type: ignore[attr-defined]
     out: dict[str, Any] = {}
     for page, calls in page_calls(s, as_of).items():
-        # as the 局领导 sees them (a district scope: every agency); every loader of facts takes the scope first
+        # every loader of facts takes the scope first
         fns: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
-            (name, data.LOADERS[name].uncached, args if name in UNSCOPED else (DISTRICT, *args))  # type: ignore[attr-defined]
+            (name, data.LOADERS[name].uncached, args if name in UNSCOPED else (scope, *args))  # type: ignore[attr-defined]
             for name, args in calls]
         for _name, fn, args in fns:  # warm the OS page cache and DuckDB's code paths once
             fn(*args)
@@ -145,6 +152,10 @@ def bench_queries(home: Path, repeat: int) -> dict[str, Any]:
 
 
 def bench_browser(home: Path, sample: dict[str, Any], log_dir: Path) -> dict[str, Any]:
+    # since issue 12 the dashboards show only the login page until the person has logged in at the identity
+    # provider: timing that page would not be the dashboards' render (tests/dashboards/test_browser.py shows
+    # how to sign on; the benchmark does not yet)
+    return {"skipped": "behind the single sign-on: the browser part does not log in yet"}
     from playwright.sync_api import sync_playwright
 
     from dashboards.ui import PAGES
@@ -215,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--label", default=None, help="name of this run in the results (default: the home's name)")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--scope-dept", default=None, metavar="DEPT",
+                    help="run the queries as this department's leader sees them (default: the district, as the 局领导)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     a = ap.parse_args(argv)
     home = a.home.resolve()
@@ -223,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"no warehouse at {wh} (run fiscal demo / fiscal refresh first)")
     label = a.label or home.name
     print(f"[{label}] queries ({a.repeat} repeats, cache bypassed) …", flush=True)
-    q = bench_queries(home, a.repeat)
+    q = bench_queries(home, a.repeat, a.scope_dept)
     result: dict[str, Any] = {
         "home": str(home), "warehouse_mb": round(wh.stat().st_size / 2**20, 1), "payments": int(q["sample"]["payments"]),
         "repeat": a.repeat, "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
