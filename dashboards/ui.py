@@ -31,6 +31,7 @@ from dashboards import data
 from dashboards.data.scope import Scope, Viewer
 from dashboards.fmt import wan
 from dashboards.i18n import both, lang, t
+from fiscal_app.web_auth import logout
 from fiscal_core.domain import labels
 from fiscal_core.domain.labels import Label
 from fiscal_core.monitoring.catalogue import Level
@@ -109,7 +110,6 @@ def sign_in(user: Any) -> Viewer:
         st.markdown(f"**{user.name}** · `{user.user_id}`")
         st.caption(v.roles or t("（无授权）", "(no grants)"))
         if st.button(t("退出登录", "Log out"), key="logout", icon=":material/logout:"):
-            from fiscal_app.web_auth import logout
             logout()
     if v.scope.empty:
         st.title(t("领导驾驶舱", "Leadership dashboards"))

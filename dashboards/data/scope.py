@@ -17,7 +17,7 @@ the only place the dashboards say what a scope lets through.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -62,7 +62,6 @@ class Viewer:
     grants: tuple[Grant, ...]
     scope: Scope
     personnel: Scope
-    dept_names: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def roles(self) -> str:
