@@ -1,4 +1,5 @@
-"""Benchmark: the monitoring rules scored against the simulator's planted cases, on two seeds (issue 7).
+"""Benchmark: the monitoring rules scored against the simulator's planted cases, on two seeds (issue 7;
+issue 14: seeds 11 and 13, which the simulator's ordinary behaviour was not tuned on — that was seed 9).
 
 For each seed: ``fiscal simulate`` into a fresh FISCAL_HOME (the real-time rules run inside the core as the
 district's payments are submitted), ``fiscal refresh`` (the scheduled rules run in dbt into
@@ -74,7 +75,8 @@ def score_home(settings: Settings) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8])
+    # the simulator's ordinary behaviour was tuned on seed 9; the reported seeds are ones it was not tuned on
+    ap.add_argument("--seeds", type=int, nargs="+", default=[11, 13])
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--years", type=int, default=3)
     ap.add_argument("--as-of", dest="as_of", default="2026-01-10")

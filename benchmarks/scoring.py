@@ -234,17 +234,29 @@ def score(ground_truth: Path, db: Database, warehouse: Path) -> dict[str, Any]:
                "precision_counting_confirmed": _ratio(
                    tp_all + sum(v["false_alarms_confirmed_in_core"] for v in scored), hits_all),
                "hits_of_rules_without_planted_cases": sum(v["hits"] for v in by_no.values() if not v["planted"])}
+    kind_of = {c.case_id: f"{c.kind} (rule {c.rule_no})" for c in cases}
     examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for h in hits:
-        if not h.matched and len(examples[h.rule_code]) < 3:
+        if not h.matched and len(examples[h.rule_code]) < 20:
             examples[h.rule_code].append({"agency_code": h.agency_code, "fiscal_year": h.fiscal_year,
                                           "period": h.period, "bgt_id": h.bgt_id, "amount": str(h.amount),
                                           "confirmed_in_core": h.confirmed, "other_cases": h.other_cases,
-                                          "evidence": h.evidence})
+                                          "other_case_kinds": [kind_of[c] for c in h.other_cases],
+                                          "explanation": _explain(h, kind_of), "evidence": h.evidence})
     return {"as_of": as_of.isoformat(), "cases": len(cases), "hits": len(hits),
             "realtime_hits": sum(1 for h in hits if h.trigger == Trigger.REALTIME.value),
             "overall": overall, "by_rule_no": by_no, "by_rule_code": by_code,
             "false_alarm_examples": dict(examples)}
+
+
+def _explain(h: HitRow, kind_of: dict[str, str]) -> str:
+    """Why a hit matches no planted case of its rule, in a line."""
+    if h.other_cases:
+        return ("about the objects of planted case " + ", ".join(f"{c} {kind_of[c]}" for c in h.other_cases)
+                + ": the planted irregularity also meets this rule's condition")
+    if h.confirmed:
+        return "ordinary activity that meets the rule's condition (the core's own tables bear the hit out)"
+    return "not borne out by the core's tables: a rule or warehouse discrepancy to investigate"
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -269,6 +281,12 @@ def render_markdown(results: dict[str, Any]) -> str:
                     f" ({o['found']}/{o['due']} due cases found); counting the false alarms the core's tables bear "
                     f"out, precision {_fmt(o['precision_counting_confirmed'])}. Hits of rules with no planted case: "
                     f"{o['hits_of_rules_without_planted_cases']}.", ""]
+        extra = [(code, e) for code, es in s.get("false_alarm_examples", {}).items() for e in es]
+        if extra:
+            out += ["Hits on no planted case of their rule, each explained:", ""]
+            out += [f"- {code} {e['period'] or e['fiscal_year']} unit {e['agency_code']}, {e['amount']} 元: "
+                    f"{e.get('explanation', '')}" for code, e in extra]
+            out.append("")
     return "\n".join(out) + "\n"
 
 

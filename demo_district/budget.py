@@ -177,8 +177,8 @@ def approve_year(sim: Simulation, year: int) -> None:
     due, sim.warranties = sim.warranties, {}
     for r in rows:
         w = due.get(r["ori_bgt_id"] or "")
-        if w and r["bgt_id"] in sim.inds and r["gp_amt"] >= w[1] > 0:
-            payments.warranty(sim, sim.inds[r["bgt_id"]], w[0], w[1], year)
+        if w and r["bgt_id"] in sim.inds and r["gp_amt"] > 0:      # the plan is the contract: all it reserves
+            payments.warranty(sim, sim.inds[r["bgt_id"]], w[0], int(r["gp_amt"]), year)
     total = sum(i.amount for i in sim.inds.values())
     sim.progress(f"{year}年预算 二下：批复指标 {len(rows)} 条，合计 {total / 1e10:,.2f} 亿元")
     irregular.plant_year(sim, year)

@@ -193,9 +193,9 @@ def plant_year(sim: Simulation, year: int) -> None:
             except DomainError:
                 return
             i.amount += extra
-            i.target = 0.98
+            i.target = 0.8                # 1.2 × the 年初 budget: past it, but not the whole top-up at once
         sim.later[day].append(top_up)
-        for month in (10, 11, 12):
+        for month in (10, 10, 11):        # October and November: not also a December rush
             _pay(sim, sg, max(1_00, sg.amount // 6 // 100 * 100), _day(sim, year, month), case,
                  use_des="公务接待用餐（超标准批次）")
 

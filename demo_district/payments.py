@@ -220,7 +220,7 @@ def submit_and_review(sim: Simulation, d: date, pending: list[Pending]) -> None:
     if big:
         sim.h(c.ReviewPayments(big, "同意", actor=TREASURY))
     for p, r in returned:
-        if sim.rng.random() < 0.6:
+        if sim.rng.random() < 0.6 or p.cmd.contract_no:     # a contract instalment is always filed again
             sim.later[next_workday(d)].append(partial(resubmit, sim, r.pay_app_id))
         else:
             sim.h(c.VoidPayment(r.pay_app_id, "作废", actor=clerk(p.cmd.agency_code)))
@@ -315,14 +315,15 @@ def procurement(sim: Simulation, year: int, month: int) -> None:
 
 
 def warranty(sim: Simulation, ind: Ind, contract: tuple[str, str, str], amount: int, year: int) -> None:
-    """The 质保金 of last year's contract, from the indicator its reservation was carried over to."""
+    """What last year's contract still owes (the 质保金, and any instalment that did not go out), from the
+    indicator its reservation was carried over to."""
     days = month_workdays(year, sim.rng.choice((2, 3)))
     day = sim.rng.choice(days[3:-2] or days)
 
     def go() -> None:
         no, supplier, acct = contract
         cmd = payment(sim, ind, amount, day, contract_no=no, payee_acct_name=supplier, payee_acct_no=acct,
-                      use_des=f"支付{ind.name}质保金（{no}）")
+                      use_des=f"支付{ind.name}质保金及尾款（{no}）")
         enqueue(sim, day, Pending(cmd, amount >= LARGE))
     sim.later[day].append(go)
 
