@@ -83,13 +83,17 @@ class ChainBreak:
     anchor_no: int | None = None
 
     @property
-    def where(self) -> str:
-        """``区划 320509000 链第 12 条（序号 345）`` style locator, both languages."""
+    def where_zh(self) -> str:
+        """``第 345 条（320509000 链第 12 条）`` or ``交叉锚点 3``."""
         if self.anchor_no is not None and not self.chain:
-            return f"交叉锚点 {self.anchor_no} (cross-anchor {self.anchor_no})"
-        at = f"第 {self.seq} 条" if self.chain_seq is None else f"第 {self.seq} 条（{self.chain} 链第 {self.chain_seq} 条）"
-        en = f"seq {self.seq}" if self.chain_seq is None else f"seq {self.seq} (chain {self.chain}, #{self.chain_seq})"
-        return f"{at} ({en})"
+            return f"交叉锚点 {self.anchor_no}"
+        return f"第 {self.seq} 条" + ("" if self.chain_seq is None else f"（{self.chain} 链第 {self.chain_seq} 条）")
+
+    @property
+    def where_en(self) -> str:
+        if self.anchor_no is not None and not self.chain:
+            return f"cross-anchor {self.anchor_no}"
+        return f"seq {self.seq}" + ("" if self.chain_seq is None else f" (chain {self.chain}, #{self.chain_seq})")
 
 
 @dataclass(frozen=True)
