@@ -78,7 +78,7 @@ _PERSON_HASH = (("iden_hash", pa.string(), _iden_hash),)
 
 # The order matters only for readability; every table of the core that the warehouse uses is here.
 RAW_TABLES: tuple[RawTable, ...] = (
-    RawTable(t.journal, "append", key="seq", exclude=("before_json", "prev_hash", "hash")),
+    RawTable(t.journal, "append", key="seq", exclude=("before_json", "prev_hash", "hash", "chain", "chain_seq")),
     RawTable(t.ba_bgt_ledger, "append", key="ledger_id"),
     RawTable(t.pay_voucher, "touched", touched_by=(("pay_voucher", "pay_app_id"),),
              exclude=("idem_key", "idem_hash")),
