@@ -30,13 +30,10 @@ from .decompose import Array
 from .models import MODELS, Context, ModelFailure, ModelForecast, make_context
 
 #: Default pool with a season length (the combination of these is the final method).
-#: (theta, ets_fixed, sarima): on the fiscal tuning origins (benchmarks/forecast_fiscal.py) the former pool (ses,
-#: theta, ets_damped, sarima) scored a MASE ratio to seasonal naive of 1.026 against 0.966 for this one.
-DEFAULT_MODELS: tuple[str, ...] = ("theta", "ets_fixed", "sarima")
+DEFAULT_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "sarima")
 #: Default pool without a season length.
 NONSEASONAL_MODELS: tuple[str, ...] = ("ses", "theta", "ets_damped", "arima")
 Z80 = 1.2815515655446004
-Z95 = 1.959963984540054
 
 #: How the members' means are combined: "mean" or "median" (with four members, the mean of the middle two). On M3
 #: monthly (--dev, 200 series) the median was worse inside this engine (OWA 0.843 against 0.831): the trimming
@@ -53,13 +50,6 @@ PRIOR_WEIGHT = 2.0
 TAIL_FACTOR = 1.05
 #: Errors beyond this many model standard deviations count as this many (one wild origin must not dominate).
 Z_CAP = 10.0
-#: Interval calibration: "quantile" (conformal-style empirical quantiles of the scaled backtest errors, shrunk to
-#: the prior quantiles PRIOR_Q80 / PRIOR_Q95 worth PRIOR_WEIGHT origins) or "rms" (the former rule).
-CALIBRATION = "quantile"
-PRIOR_Q80 = Z80 * 1.1
-PRIOR_Q95 = Z95 * 1.15
-#: The 95 % factor is at least this multiple of the 80 % one (tails are not thinner than the normal's).
-MIN_TAIL = 1.0
 
 
 @dataclass
@@ -233,50 +223,22 @@ def _ratios(fc: ModelForecast, actual: Array) -> tuple[Array, Array]:
     return out[0], out[1]
 
 
-def _scaled_errors(fc: ModelForecast, actual: Array) -> tuple[Array, Array]:
-    """|error| in units of the model's own standard deviation on the side of the error, from the 80 % and from
-    the 95 % half-widths; capped at Z_CAP (a zero-width interval with an error counts as Z_CAP)."""
-    r80, r95 = _ratios(fc, actual)
-    z80 = np.minimum(np.nan_to_num(r80 * Z80, nan=0.0, posinf=Z_CAP), Z_CAP)
-    z95 = np.minimum(np.nan_to_num(r95 * Z95, nan=0.0, posinf=Z_CAP), Z_CAP)
-    return z80, z95
-
-
 def calibration_factors(pairs: Sequence[tuple[ModelForecast, Array]]) -> tuple[float, float]:
     """Factors (80 %, 95 %) by which the interval offsets grow (or shrink) to match the backtest errors.
 
-    Conformal-style (``CALIBRATION = "quantile"``): the backtest errors of every origin and step, in units of the
-    model's own standard deviation at that step (which carries the growth with the horizon), give the empirical
-    80 % and 95 % quantiles of |scaled error|; each is shrunk towards the prior quantile (PRIOR_Q80, PRIOR_Q95),
-    the prior counting as PRIOR_WEIGHT origins and each origin as one (errors within an origin are strongly
-    correlated). The factor is the shrunk quantile over the normal one. Quantiles, unlike the root mean square,
-    are not dragged by one wild origin (a crisis year in the backtest made every later interval too wide).
-    ``CALIBRATION = "rms"`` is the former rule (root mean square of the scaled errors, prior PRIOR_FACTOR).
+    Errors within one origin are strongly correlated, so the origin (not the error) is the unit of evidence: each
+    origin contributes the mean square of its errors in model standard deviations; the prior counts as
+    PRIOR_WEIGHT origins with PRIOR_FACTOR squared.
     """
-    if CALIBRATION == "rms":
-        num, den = PRIOR_WEIGHT * PRIOR_FACTOR**2, PRIOR_WEIGHT
-        for fc, actual in pairs:
-            z = _scaled_errors(fc, actual)[0]
-            if len(z):
-                num += float(np.mean(z**2))
-                den += 1.0
-        k = math.sqrt(num / den)
-        return k, k * TAIL_FACTOR
-    z80s, z95s = [], []
+    num, den = PRIOR_WEIGHT * PRIOR_FACTOR**2, PRIOR_WEIGHT
     for fc, actual in pairs:
-        z80, z95 = _scaled_errors(fc, actual)
-        if len(z80):
-            z80s.append(z80)
-            z95s.append(z95)
-    n = float(len(z80s))
-    q80, q95 = PRIOR_Q80, PRIOR_Q95
-    if z80s:
-        e80, e95 = np.concatenate(z80s), np.concatenate(z95s)
-        q80 = (PRIOR_WEIGHT * PRIOR_Q80 + n * float(np.quantile(e80, 0.8))) / (PRIOR_WEIGHT + n)
-        q95 = (PRIOR_WEIGHT * PRIOR_Q95 + n * float(np.quantile(e95, 0.95))) / (PRIOR_WEIGHT + n)
-    k80 = max(q80, 1e-6) / Z80
-    k95 = max(q95, 1e-6) / Z95
-    return k80, max(k95, k80 * MIN_TAIL)
+        z = _ratios(fc, actual)[0] * Z80
+        z = np.minimum(np.nan_to_num(z, nan=0.0, posinf=Z_CAP), Z_CAP)
+        if len(z):
+            num += float(np.mean(z**2))
+            den += 1.0
+    k = math.sqrt(num / den)
+    return k, k * TAIL_FACTOR
 
 
 def apply_factors(fc: ModelForecast, factors: tuple[float, float], name: str | None = None) -> ModelForecast:

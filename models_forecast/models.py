@@ -254,21 +254,6 @@ def ets_damped(y: Array, h: int, ctx: Context) -> ModelForecast:
     return _ets_aicc(y, h, ctx, "ets_damped", damped_only=True)
 
 
-def ets_fixed(y: Array, h: int, ctx: Context) -> ModelForecast:
-    """ETS of one fixed form: additive error, damped additive trend, and a season that evolves — multiplicative
-    for strictly positive data, additive otherwise — when the seasonality test passed (else no season). No AICc
-    choice among forms: on fiscal series (benchmarks/forecast_fiscal.py, tuning origins) the AICc choice often
-    took a form without season or trend and lost to this fixed form (MASE ratio to seasonal naive 1.22 against
-    0.62 on China's revenue, 1.07 against 1.02 on the US federal balance)."""
-    n = len(y)
-    if n < 8:
-        raise ModelFailure("ets_fixed: too few observations")
-    season = ("mul" if ctx.positive else "add") if ctx.seasonal and n >= 2 * ctx.m + 2 else None
-    res = _ets_fit(y, "add", "add", True, season, ctx.m, "estimated")
-    label = f"ETS(A,Ad,{'N' if season is None else season[0].upper()})"
-    return _ets_predict(res, "ets_fixed", n, h, label).check(y)
-
-
 # ------------------------------------------------------------------------------------------------------ theta
 
 
@@ -425,7 +410,6 @@ MODELS: dict[str, ModelFn] = {
     "theta": theta,
     "ets": ets,
     "ets_damped": ets_damped,
-    "ets_fixed": ets_fixed,
     "arima": arima,
     "sarima": sarima,
     "stl_ets": stl_ets,

@@ -92,54 +92,13 @@ def forecast_revenue(monthly: pd.DataFrame, as_of: date, config: AppsConfig | No
         f["note"] = "; ".join(fc.notes) or None
         rows += [actual, f]
         bts.append(fc.backtest)
-    out = reconcile_bottom_up(pd.concat(rows, ignore_index=True)[MONTHLY_COLUMNS])
+    out = pd.concat(rows, ignore_index=True)[MONTHLY_COLUMNS]
     out["date"] = pd.to_datetime(out["date"]).dt.date
     if last != month_start_of(as_of):
         notes.append(f"{as_of:%Y-%m} 月未结束，按预测列示 (the month of as_of is incomplete: shown as forecast)")
     bt = pd.concat([b for b in bts if not b.empty], ignore_index=True) if any(not b.empty for b in bts) else \
         pd.DataFrame(columns=BACKTEST_COLUMNS)
     return RevenueForecast(out, bt, notes)
-
-
-def reconcile_bottom_up(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Make the total coherent with its categories (bottom-up): every amount is rounded to the fen, and each
-    forecast month's total mean is the sum of the categories' means (the selected categories plus ``other``), to
-    the fen. The total's interval keeps the half-widths of the total's own calibrated forecast (its backtest knows
-    how the categories' errors offset), re-centred on the bottom-up mean and kept between the independent and the
-    perfectly correlated sums of the categories' half-widths: sqrt(sum w_i^2) <= w_total <= sum w_i, per side and
-    level. Bottom-up rather than MinT: with one total over few categories, and backtests of one or two origins,
-    the error covariance MinT needs cannot be estimated."""
-    df = monthly.copy()
-    money = ["mean", "lo80", "hi80", "lo95", "hi95"]
-    df[money] = df[money].astype(float).round(2)
-    parts = df[(df["series_id"] != TOTAL) & (df["kind"] == "forecast")]
-    tot = (df["series_id"] == TOTAL) & (df["kind"] == "forecast")
-    if parts.empty or not tot.any():
-        return df
-    fen = (parts["mean"] * 100).round().astype("int64")
-    sums = fen.groupby(parts["date"]).sum()
-    for side, level in (("lo80", "lo80"), ("hi80", "hi80"), ("lo95", "lo95"), ("hi95", "hi95")):
-        parts_w = (parts[level] - parts["mean"]).abs()
-        df.loc[parts.index, "_w_" + side] = parts_w
-    wsum = {k: df.loc[parts.index, "_w_" + k].groupby(parts["date"]).sum() for k in ("lo80", "hi80", "lo95", "hi95")}
-    wrss = {k: np.sqrt((df.loc[parts.index, "_w_" + k] ** 2).groupby(parts["date"]).sum())
-            for k in ("lo80", "hi80", "lo95", "hi95")}
-    for i in df.index[tot]:
-        d = df.at[i, "date"]
-        if d not in sums.index:
-            continue
-        mean = int(sums[d]) / 100
-        row = {"mean": mean}
-        for k, sign in (("lo80", -1), ("hi80", 1), ("lo95", -1), ("hi95", 1)):
-            w = abs(float(df.at[i, k]) - float(df.at[i, "mean"]))
-            w = min(max(w, float(wrss[k][d])), float(wsum[k][d]))
-            row[k] = round(mean + sign * w, 2)
-        row["lo80"], row["hi80"] = min(row["lo80"], mean), max(row["hi80"], mean)
-        row["lo95"], row["hi95"] = min(row["lo95"], row["lo80"]), max(row["hi95"], row["hi80"])
-        for k, v in row.items():
-            df.at[i, k] = v
-        df.at[i, "model"] = f"bottom_up({df.at[i, 'model']})"
-    return df.drop(columns=[c for c in df.columns if c.startswith("_w_")])
 
 
 MONTHLY_COLUMNS = ["series_id", "series_name", "date", "kind", "model", "mean", "lo80", "hi80", "lo95", "hi95",
