@@ -71,8 +71,10 @@ def _pick_units(core: Core) -> list[tuple[str, str, str, str]]:
             "SELECT a.agency_code, a.agency_name, a.dept_code, d.agency_name AS dept_name, count(*) AS n "
             "FROM bas_agency_info a JOIN bas_agency_info d ON d.agency_code = a.dept_code "
             "JOIN ba_bgt_info b ON b.agency_code = a.agency_code AND b.bgt_exe_flag = '1' "
-            "WHERE a.parent_code IS NOT NULL AND b.amount - b.dis_amt - b.frozen_amt - b.plan_amt - b.inflight_amt - b.paid_amt "
-            "- b.gp_amt > 100000 GROUP BY a.agency_code, a.agency_name, a.dept_code, d.agency_name "
+            # by the indicators' amounts, not what is left of them: the demo's own applications must not change
+            # which units a second `fiscal demo` picks
+            "WHERE a.parent_code IS NOT NULL AND b.amount > 100000 "
+            "GROUP BY a.agency_code, a.agency_name, a.dept_code, d.agency_name "
             "ORDER BY count(*) DESC, a.agency_code")).all()
     picked: list[tuple[str, str, str, str]] = []
     for r in rows:
