@@ -32,7 +32,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 class _Upstream(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         body = f"dagster stand-in · user={self.headers.get('X-Fiscal-User')}".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
