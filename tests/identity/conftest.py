@@ -29,6 +29,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def serve_in_thread(app: object, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+    """An ASGI app served by uvicorn on 127.0.0.1:port in a daemon thread, returned once it listens."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, f"the server on port {port} did not start"
+        time.sleep(0.02)
+    return server, thread
+
+
 @dataclass
 class Idp:
     issuer: str
@@ -51,14 +63,7 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Idp]:
     app.state.core = core
     app.state.idp_bridge_secret = bridge_secret(settings)
     bridge_port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=bridge_port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the bridge did not start"
-        time.sleep(0.02)
+    server, thread = serve_in_thread(app, bridge_port)
     bridge_url = f"http://127.0.0.1:{bridge_port}"
 
     port = free_port()

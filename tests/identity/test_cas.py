@@ -20,7 +20,6 @@ import re
 import secrets
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -45,7 +43,7 @@ from fiscal_core.domain import commands as c
 from fiscal_core.domain.errors import PermissionDenied
 
 from ..support import ADMIN, World, platform_users
-from .conftest import free_port
+from .conftest import free_port, serve_in_thread
 
 pytestmark = pytest.mark.slow          # a Django CAS server, a node provider and the API: about 40 s
 
@@ -123,14 +121,7 @@ def sso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sso]:
                                     "--host", "127.0.0.1", "--port", str(cas_port), "--log-level", "warning"],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         _wait(f"{cas_url}/login", cas, cas_log)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning",
-                                               lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "the API did not start"
-            time.sleep(0.02)
+        server, thread = serve_in_thread(app, api_port)
         bridge_url = f"http://127.0.0.1:{api_port}"
         idp = start_idp(settings, port=idp_port, bridge_url=bridge_url)
         try:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from fiscal_app.api import gate
 from fiscal_app.api.app import create_app
@@ -26,7 +25,7 @@ from fiscal_app.idp import AUDIENCE, WEB_CLIENT, client_secrets, default_clients
 from fiscal_app.login import _fill, _password_form, password_login
 
 from ..support import PW
-from .conftest import Idp, free_port
+from .conftest import Idp, free_port, serve_in_thread
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -50,17 +49,6 @@ class Site:
     issuer: str
 
 
-def _serve_api(app: object, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.02)
-    return server, thread
-
-
 @pytest.fixture(scope="module")
 def site(idp: Idp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if not Path(NGINX).exists():
@@ -78,7 +66,7 @@ def site(idp: Idp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     verifier = TokenVerifier(issuer, AUDIENCE)
     app = create_app(idp.core, verifier)
     gate.install(app, oidc, verifier, session_secret=gate.session_secret(idp.settings), redirect_uri=callback)
-    api, api_thread = _serve_api(app, api_port)
+    api, api_thread = serve_in_thread(app, api_port)
 
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", up_port), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
