@@ -113,6 +113,8 @@ def _about(h: HitRow, c: Case) -> bool:
         return True
     if c.rule_no == 8 and h.rule_no == 8:
         return h.agency_code == o.get("agency_code") and h.fiscal_year == c.year
+    if c.rule_no == 23 and h.rule_no == 23:     # one hit per 补贴到人 project and year
+        return h.agency_code == o.get("agency_code") and h.fiscal_year == c.year
     if c.rule_no == 12 and h.rule_no == 12:
         return (h.agency_code, h.payee, h.period) == (o.get("agency_code"), o.get("payee"), o.get("quarter"))
     return False

@@ -163,6 +163,16 @@ def plant_year(sim: Simulation, year: int) -> None:
         case = plant(sim, "union_person", 5, {"agency_code": ind.agency}, amt, "工会经费大额支付给个人")
         _pay(sim, ind, amt, _day(sim, year, rng.randint(3, 11)), case, payee_acct_name=name(rng),
              payee_acct_no=card_no(rng), fund_traobj_type_code="3", use_des="工会活动经费")
+    # 23 补贴到人缺少明细: a subsidy batch paid without its beneficiary list (early in the year, so that even a
+    # district simulated to the spring has one)
+    subsidies = [i for i in sim.inds.values() if i.payee == "person" and i.fund == "11" and not i.slow
+                 and i.amount >= 50_000_00]
+    rng.shuffle(subsidies)
+    for ind in subsidies[: sim.n(6)]:
+        amt = min(rng.randint(20_000, 80_000) * 100, ind.amount // 5 // 100 * 100)
+        case = plant(sim, "subsidy_without_details", 23, {"agency_code": ind.agency, "pro_code": ind.pro_code},
+                     amt, "补贴到人资金支付未附受益人明细")
+        _pay(sim, ind, amt, _day(sim, year, rng.randint(2, 3)), case, beneficiaries=())
     # 11 预算执行进度滞后: projects that spend about 30 % of their indicator by year end
     for _ in range(sim.n(6)):
         ind = nxt()

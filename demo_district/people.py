@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from stdnum import luhn
 from stdnum.cn import ric
 
 from .catalogue import GIVEN, SURNAMES
@@ -39,7 +40,9 @@ def iden_no(rng: random.Random, birth: date, sex: str, serial: int) -> str:
 
 
 def card_no(rng: random.Random) -> str:
-    return "62" + "".join(str(rng.randint(0, 9)) for _ in range(17))
+    """A 19-digit UnionPay card number (BIN 62) with a valid Luhn check digit, as real cards have."""
+    body = "62" + "".join(str(rng.randint(0, 9)) for _ in range(17))[:16]
+    return body + luhn.calc_check_digit(body)
 
 
 # (人员身份, 编制类型, [(grade, step range)]) by unit kind; weights of each row

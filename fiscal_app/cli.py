@@ -30,9 +30,21 @@ def _open_core(args: argparse.Namespace, **kw: object):  # type: ignore[no-untyp
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from ingest import person_key
+
     core = _open_core(args)
     print(t(f"核心库已就绪：{core.db.url.render_as_string(hide_password=True)}",
             f"core ready: {core.db.url.render_as_string(hide_password=True)}"))
+    home = Settings.from_env().home
+    path, written = person_key.create(home, rotate=args.rotate_person_key)
+    if written and args.rotate_person_key:
+        print(t(f"人员密钥已更换：{path}；下次刷新将全量重建数据仓库并重新生成全部人员键",
+                f"person key rotated: {path}; the next refresh rebuilds the warehouse in full, re-keyed"))
+    elif written:
+        print(t(f"人员密钥已生成：{path}（仅本机可读，请与核心库一同备份，勿放入代码库）",
+                f"person key created: {path} (owner-only; back it up with the core, never commit it)"))
+    else:
+        print(t(f"人员密钥已存在：{path}", f"person key present: {path}"))
     return 0
 
 
@@ -445,7 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="输出语言 / output language")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("init", help="建库迁移并加载代码集 / migrate the core and load code sets")
+    s = sub.add_parser("init", help="建库迁移、加载代码集并生成人员密钥 / migrate the core, load code sets and "
+                                    "create the person key")
+    s.add_argument("--rotate-person-key", action="store_true",
+                   help="更换人员密钥（下次刷新全量重建）/ replace the person key (the next refresh rebuilds in full)")
     s.set_defaults(func=cmd_init)
 
     for cmd, fn, help_ in (("demo", cmd_demo, "从零构建演示平台 / build the demo platform from nothing"),

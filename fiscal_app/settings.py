@@ -13,6 +13,7 @@ files here; the packages below (``ingest``, ``fiscal_core``) are handed paths an
     .dbt/                   the artefacts of the last dbt build (target/run_results.json, logs/)
     simulation/             the demo district's planted cases (ground_truth.csv)
     audit/anchors.jsonl     journal anchors recorded outside the database
+    secrets/person_key      the deployment's person key (HMAC, 0600; FISCAL_PERSON_KEY_FILE puts it elsewhere)
     monitoring/             monitoring reports
     .dagster/               Dagster's instance (runs, schedules, sensors)
     logs/                   the servers' logs (fiscal serve)
@@ -111,6 +112,12 @@ class Settings:
         return self.home / "audit" / "anchors.jsonl"
 
     @property
+    def person_key(self) -> Path:
+        from ingest.person_key import key_path
+
+        return key_path(self.home)
+
+    @property
     def monitoring(self) -> Path:
         return self.home / "monitoring"
 
@@ -127,7 +134,7 @@ class Settings:
         from ingest.pipeline import RefreshPaths
 
         return RefreshPaths(warehouse=self.warehouse, exchange=self.exchange, artefacts=self.dbt_artefacts,
-                            analytics=self.analytics)
+                            analytics=self.analytics, secrets_home=self.home)
 
     def open_core(self, **kw: Any) -> Core:
         """The core at ``core_url`` (migrated unless ``migrate_schema=False``)."""

@@ -14,15 +14,18 @@ since the last one:
 
 Rows go core → Python (DB-API, in pages) → Arrow → DuckDB, so memory stays bounded by a page. Raw
 tables keep the core's names, columns and integer-fen amounts: staging does renames and conversions.
-Personal data (names, ID numbers, card numbers) is not copied; a person is linked by ``per_id`` and,
-for matching HR files, by an unsalted SHA-256 of the ID number (``iden_hash``).
+Personal data (names, ID numbers, card numbers, birth dates) is not copied; a person is linked by ``per_id``
+and, for matching HR files, by the keyed digest of the ID number (``iden_hash``, HMAC with the deployment's
+person key: ``ingest.person_key``); of the birth date only the year. A payment to a person (收款人类型 3 个人)
+keeps its amount, codes and dates, but its payee appears as （个人） and its account as a keyed id: in the
+payment, its bank bills and the warnings about it.
 
 This module does not import dagster: the Dagster assets and ``fiscal refresh`` both call it.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -37,8 +40,14 @@ from sqlalchemy.engine import make_url
 
 from fiscal_core.adapters import tables as t
 
+from .person_key import PersonKey
+
 PAGE = 50_000
 Mode = Literal["full", "append", "touched"]
+
+
+Derive = Callable[[dict[str, Any], PersonKey], Any]
+Scrub = Callable[[pa.Table, PersonKey], pa.Table]
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,10 @@ class RawTable:
     """How one core table reaches ``raw``.
 
     ``touched_by``: (journal object_type, column of this table matched against the journal object_id).
-    ``exclude``: columns never copied (personal data). ``derived``: extra columns computed per row.
+    ``exclude``: columns never copied (personal data). ``derived``: extra columns computed per row from the
+    ``needs`` columns (read from the core, never copied). ``scrub``: rewrites copied columns of a page before it
+    is written (a person's payee name and account). ``source``: a query read instead of the table (to bring a
+    column a scrub needs from another table).
     """
 
     table: Table
@@ -54,7 +66,10 @@ class RawTable:
     key: str | None = None                                  # append mode: the monotonic integer key
     touched_by: tuple[tuple[str, str], ...] = ()
     exclude: tuple[str, ...] = ()
-    derived: tuple[tuple[str, pa.DataType, Callable[[dict[str, Any]], Any]], ...] = ()
+    derived: tuple[tuple[str, pa.DataType, Derive], ...] = ()
+    needs: tuple[tuple[str, pa.DataType], ...] = ()
+    scrub: Scrub | None = None
+    source: str | None = None
 
     @property
     def name(self) -> str:
@@ -68,22 +83,82 @@ class RawTable:
     def pk(self) -> list[str]:
         return [c.name for c in self.table.primary_key.columns]
 
+    @property
+    def from_clause(self) -> str:
+        return f"({self.source}) as src" if self.source else self.name
 
-def _iden_hash(row: dict[str, Any]) -> str | None:
-    v = row.get("iden_no")
-    return hashlib.sha256(v.upper().encode()).hexdigest() if v else None
+
+PERSON = "（个人）"        # a person's name as the warehouse shows it
+PERSONAL = "3"             # 资金往来对象类别 3 个人
 
 
-_PERSON_HASH = (("iden_hash", pa.string(), _iden_hash),)
+def _iden_hash(row: dict[str, Any], key: PersonKey) -> str | None:
+    return key.iden(row.get("iden_no"))
+
+
+def _birth_year(row: dict[str, Any], key: PersonKey) -> int | None:
+    d = row.get("birth_date")
+    return d.year if d is not None else None
+
+
+def _personal_rows(tbl: pa.Table, flag: str) -> pa.Array:
+    return pc.fill_null(pc.equal(tbl.column(flag), PERSONAL), False)
+
+
+def _scrub_payee(flag: str) -> Scrub:
+    """Payee name and account of the rows paying a person (``flag`` = 3): （个人） and the account's keyed id."""
+    def scrub(tbl: pa.Table, key: PersonKey) -> pa.Table:
+        mask = _personal_rows(tbl, flag)
+        if not pc.any(mask).as_py():
+            return tbl
+        accts = pa.array([key.account(a) if m else a for a, m in zip(tbl.column("payee_acct_no").to_pylist(),
+                                                                      mask.to_pylist(), strict=True)], pa.string())
+        names = pc.if_else(mask, pa.scalar(PERSON), tbl.column("payee_acct_name"))
+        tbl = tbl.set_column(tbl.schema.get_field_index("payee_acct_name"), "payee_acct_name", names)
+        return tbl.set_column(tbl.schema.get_field_index("payee_acct_no"), "payee_acct_no", accts)
+    return scrub
+
+
+def _scrub_warning(tbl: pa.Table, key: PersonKey) -> pa.Table:
+    """A warning about a payment to a person names the payee and may quote the account: in the message and the
+    evidence both become what the payment itself shows in the warehouse."""
+    mask = _personal_rows(tbl, "payee_traobj")
+    if not pc.any(mask).as_py():
+        return tbl
+    rows = tbl.select(["message", "evidence_json", "payee_name", "payee_acct"]).to_pylist()
+    msgs, evs = [], []
+    for r, m in zip(rows, mask.to_pylist(), strict=True):
+        msg, ev = r["message"], r["evidence_json"]
+        if m:
+            for secret, shown in ((r["payee_acct"], key.account(r["payee_acct"])), (r["payee_name"], PERSON)):
+                if secret and secret.strip():
+                    msg = msg.replace(secret, shown) if msg else msg
+                    ev = ev.replace(json.dumps(secret, ensure_ascii=False)[1:-1], shown) if ev else ev
+        msgs.append(msg)
+        evs.append(ev)
+    tbl = tbl.set_column(tbl.schema.get_field_index("message"), "message", pa.array(msgs, pa.string()))
+    return tbl.set_column(tbl.schema.get_field_index("evidence_json"), "evidence_json", pa.array(evs, pa.string()))
+
+
+_PERSON_DERIVED = (("iden_hash", pa.string(), _iden_hash), ("birth_year", pa.int32(), _birth_year))
+_PERSON_NEEDS = (("iden_no", pa.string()), ("birth_date", pa.date32()))
+_VOUCHER_PAYEE = ("select b.*, v.fund_traobj_type_code as payee_traobj from pay_voucher_bill b "
+                  "join pay_voucher v on v.pay_app_id = b.pay_app_id")
+_WARNING_PAYEE = ("select w.*, v.fund_traobj_type_code as payee_traobj, v.payee_acct_name as payee_name, "
+                  "v.payee_acct_no as payee_acct from mon_warning w left join pay_voucher v on v.pay_app_id = w.pay_app_id")
+_PAYEE_NEEDS = (("payee_traobj", pa.string()),)
 
 # The order matters only for readability; every table of the core that the warehouse uses is here.
 RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(t.journal, "append", key="seq", exclude=("before_json", "prev_hash", "hash", "chain", "chain_seq")),
     RawTable(t.ba_bgt_ledger, "append", key="ledger_id"),
     RawTable(t.pay_voucher, "touched", touched_by=(("pay_voucher", "pay_app_id"),),
-             exclude=("idem_key", "idem_hash")),
-    RawTable(t.pay_voucher_bill, "touched", touched_by=(("pay_voucher", "pay_app_id"),)),
-    RawTable(t.pay_detail, "touched", touched_by=(("pay_voucher", "pay_app_id"),), exclude=("iden_no",)),
+             exclude=("idem_key", "idem_hash"), scrub=_scrub_payee("fund_traobj_type_code")),
+    RawTable(t.pay_voucher_bill, "touched", touched_by=(("pay_voucher", "pay_app_id"),),
+             source=_VOUCHER_PAYEE, needs=_PAYEE_NEEDS, scrub=_scrub_payee("payee_traobj")),
+    # a beneficiary line of a 补贴到人 payment names a person: name, ID number and card stay in the core
+    RawTable(t.pay_detail, "touched", touched_by=(("pay_voucher", "pay_app_id"),),
+             exclude=("iden_no", "per_name", "payee_acct_name", "payee_acct_no")),
     RawTable(t.pay_correction, "touched", touched_by=(("pay_voucher", "pay_app_id"),)),
     RawTable(t.ba_bgt_info, "touched", touched_by=(("ba_bgt_info", "bgt_id"),)),
     # small tables: re-read whole
@@ -103,8 +178,9 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(t.ba_bgt_adjsub, "full"),
     RawTable(t.pay_plan_voucher, "full"),
     RawTable(t.pay_clearing, "full"),
-    RawTable(t.bas_person_info, "full", exclude=("per_name", "iden_no", "sala_card_no", "sala_card_bank"),
-             derived=_PERSON_HASH),
+    RawTable(t.bas_person_info, "full",
+             exclude=("per_name", "iden_no", "birth_date", "sala_card_no", "sala_card_bank"),
+             derived=_PERSON_DERIVED, needs=_PERSON_NEEDS),
     RawTable(t.bas_person_hist, "full"),
     RawTable(t.bgt_round, "full"),
     RawTable(t.bgt_control_num, "full"),
@@ -119,7 +195,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(t.bgt_income, "full"),
     RawTable(t.trs_opening, "full"),
     # monitoring: warnings (real-time hits and the scheduled hits brought into disposal) and their disposal trail
-    RawTable(t.mon_warning, "full"),
+    RawTable(t.mon_warning, "full", source=_WARNING_PAYEE,
+             needs=(*_PAYEE_NEEDS, ("payee_name", pa.string()), ("payee_acct", pa.string())), scrub=_scrub_warning),
     RawTable(t.mon_warning_step, "full"),
 )
 RAW_BY_NAME = {r.name: r for r in RAW_TABLES}
@@ -170,18 +247,17 @@ class CoreSnapshot:
             cur.close()
 
     def batches(self, spec: RawTable, cols: list[str], where: str = "", order: str = "") -> Iterator[pa.RecordBatch]:
-        """The table's rows as Arrow batches in the raw schema (plus any columns a derived one needs).
+        """The table's rows as Arrow batches in the raw schema (plus the columns a derived one or a scrub needs).
 
         SQLite is dynamically typed and the driver infers each column's type from the first rows, so a
         column that starts with NULLs would be taken for an integer; the query therefore starts with
         one priming row of the right types, dropped here."""
-        types = {f.name: f.type for f in arrow_schema(spec)}
-        types.setdefault("iden_no", pa.string())
-        select = f"select {', '.join(cols)} from {spec.name}{where}{order}"
+        types = {f.name: f.type for f in arrow_schema(spec)} | dict(spec.needs)
+        select = f"select {', '.join(cols)} from {spec.from_clause}{where}{order}"
         if not self.is_postgres:
             prime = ", ".join(f"{_prime_literal(types[c])} as {c}" for c in cols)
             select = f"select {prime}, 0 as _real union all select * from (select {', '.join(cols)}, 1 as _real " \
-                     f"from {spec.name}{where}{order})"
+                     f"from {spec.from_clause}{where}{order})"
         cur = self.conn.cursor()
         if not self.is_postgres:      # big batches: fewer round trips into DuckDB, and a wider sample for typing
             cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(PAGE)})
@@ -261,7 +337,7 @@ def _create_table(wh: duckdb.DuckDBPyConnection, spec: RawTable) -> None:
     wh.execute(f"create or replace table raw.{spec.name} as select * from empty")
 
 
-def _insert(wh: duckdb.DuckDBPyConnection, spec: RawTable, batches: Iterable[pa.RecordBatch]) -> int:
+def _insert(wh: duckdb.DuckDBPyConnection, spec: RawTable, batches: Iterable[pa.RecordBatch], key: PersonKey) -> int:
     """Append batches to ``raw.<table>``, gathered into pages of about PAGE rows (each insert has a fixed
     cost in DuckDB, so a thousand small ones cost far more than ten large ones)."""
     schema = arrow_schema(spec)
@@ -274,11 +350,13 @@ def _insert(wh: duckdb.DuckDBPyConnection, spec: RawTable, batches: Iterable[pa.
         if not pending:
             return
         page = pa.Table.from_batches(pending).combine_chunks()
+        if spec.scrub is not None:
+            page = spec.scrub(page, key)
         arrays = [page.column(c) for c in spec.columns]
         if spec.derived:
-            dicts = page.select([c for c in page.column_names if c in {"iden_no"}]).to_pylist()
+            dicts = page.select([n for n, _ty in spec.needs]).to_pylist()
             for _name, ty, f in spec.derived:
-                arrays.append(pa.array([f(d) for d in dicts], type=ty))
+                arrays.append(pa.array([f(d, key) for d in dicts], type=ty))
         batch = pa.Table.from_arrays(arrays, schema=schema)  # noqa: F841 - read by DuckDB
         wh.execute(f"insert into raw.{spec.name} select * from batch")
         pending, pending_rows = [], 0
@@ -294,11 +372,9 @@ def _insert(wh: duckdb.DuckDBPyConnection, spec: RawTable, batches: Iterable[pa.
 
 
 def _select_cols(spec: RawTable) -> list[str]:
-    """Columns read from the core: the copied ones, plus any a derived column needs (iden_no)."""
+    """Columns read from the core: the copied ones, plus those a derived column or a scrub needs."""
     cols = list(spec.columns)
-    if spec.derived and "iden_no" not in cols:
-        cols.append("iden_no")
-    return cols
+    return cols + [n for n, _ty in spec.needs if n not in cols]
 
 
 # The core's own totals, computed in the same snapshot as the extract: the reconciliation mart
@@ -345,14 +421,15 @@ def _quote(ids: Iterable[str]) -> str:
     return ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
 
 
-def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = False,
+def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, person_key: PersonKey, full: bool = False,
                  progress: Callable[[str], None] | None = None) -> ExtractReport:
     """Bring ``raw`` up to the core's current journal tip. ``full`` re-reads every table from nothing
-    (the result is the same tables an incremental history gives: a test holds us to it)."""
+    (the result is the same tables an incremental history gives: a test holds us to it). ``person_key``: the
+    deployment's key for the keyed ids of persons (``ingest.person_key``)."""
     say = progress or (lambda _m: None)
     wh.execute("begin transaction")      # one commit for the whole extract: per-insert commits cost more
     try:
-        report = _extract(core_url, wh, full, say)
+        report = _extract(core_url, wh, full, say, person_key)
         wh.execute("commit")
         return report
     except BaseException:
@@ -360,7 +437,8 @@ def extract_core(core_url: str, wh: duckdb.DuckDBPyConnection, *, full: bool = F
         raise
 
 
-def _extract(core_url: str, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None]) -> ExtractReport:
+def _extract(core_url: str, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None],
+             key: PersonKey) -> ExtractReport:
     state = None if full else _state(wh)
     wh.execute(STATE_DDL)
     with core_snapshot(core_url) as snap:
@@ -397,13 +475,13 @@ def _extract(core_url: str, wh: duckdb.DuckDBPyConnection, full: bool, say: Call
                 _create_table(wh, spec)
                 if spec.mode == "append":       # a consistent cut at the tips read above
                     n = _insert(wh, spec, snap.batches(spec, cols, f" where {spec.key} <= {hi}",
-                                                       f" order by {spec.key}"))
+                                                       f" order by {spec.key}"), key)
                 else:
-                    n = _insert(wh, spec, snap.batches(spec, cols))
+                    n = _insert(wh, spec, snap.batches(spec, cols), key)
             elif spec.mode == "append":
                 lo = from_seq if spec.key == "seq" else from_ledger
                 n = _insert(wh, spec, snap.batches(spec, cols, f" where {spec.key} > {lo} and {spec.key} <= {hi}",
-                                                   f" order by {spec.key}"))
+                                                   f" order by {spec.key}"), key)
             else:
                 n = 0
                 for object_type, column in spec.touched_by:
@@ -413,7 +491,8 @@ def _extract(core_url: str, wh: duckdb.DuckDBPyConnection, full: bool, say: Call
                     keys = pa.table({"k": pa.array(ids, type=pa.string())})  # noqa: F841 - read by DuckDB
                     wh.execute(f"delete from raw.{spec.name} where {column} in (select k from keys)")
                     for i in range(0, len(ids), 500):
-                        n += _insert(wh, spec, snap.batches(spec, cols, f" where {column} in ({_quote(ids[i:i + 500])})"))
+                        n += _insert(wh, spec, snap.batches(spec, cols, f" where {column} in ({_quote(ids[i:i + 500])})"),
+                                     key)
             report.rows[spec.name] = n
             say(f"  raw.{spec.name}: {n:,} 行 ({'全量' if not state or spec.mode == 'full' else '增量'})")
         _control_totals(snap, wh)

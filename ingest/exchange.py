@@ -39,6 +39,7 @@ from stdnum.cn import ric
 from fiscal_core.adapters.migrate import read_codeset_files
 
 from .inbox import inbox_files
+from .person_key import PersonKey
 
 SPECS_DIR = Path(__file__).with_name("specs")
 MAX_AMOUNT = Decimal("9999999999999999.99")      # DECIMAL(18,2)
@@ -130,7 +131,7 @@ def spec_markdown(specs: dict[str, FeedSpec]) -> str:
             rule = (f"code set `{c.codeset}`" if c.codeset else f"one of {'/'.join(c.values)}" if c.values
                     else f"≥ {c.min}" if c.min is not None else "valid 身份证号 (GB 11643)" if c.type == "ric" else "")
             if c.pii:
-                rule += (" · not stored" if c.pii == "drop" else " · stored as SHA-256")
+                rule += (" · not stored" if c.pii == "drop" else " · stored as a keyed digest (HMAC)")
             out.append(f"| {c.header} | {c.name} | {c.type} | {'yes' if c.required else ''} | {rule} | {c.doc} |")
         out.append("")
     return "\n".join(out)
@@ -285,9 +286,13 @@ def _parse_date(v: Any) -> date | None:
 
 
 class RowChecker:
-    def __init__(self, spec: FeedSpec, codes: dict[str, set[str]]) -> None:
+    """Checks a row against its spec; a ``pii: hash`` column is stored as its keyed digest (``ingest.person_key``:
+    an ID number as the same ``iden_hash`` the core's persons carry, so HR files match the personnel database)."""
+
+    def __init__(self, spec: FeedSpec, codes: dict[str, set[str]], key: PersonKey) -> None:
         self.spec = spec
         self.codes = codes
+        self.key = key
 
     def check(self, values: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         out: dict[str, Any] = {}
@@ -351,7 +356,8 @@ class RowChecker:
                     problems.append(Problem(c.name, "too_long", f"“{c.header}”超过 300 字", f"{c.name} exceeds 300 characters"))
                 out[c.name] = s
             if c.pii == "hash" and out.get(c.name):
-                out[c.name] = hashlib.sha256(str(out[c.name]).upper().encode()).hexdigest()
+                v = str(out[c.name])
+                out[c.name] = self.key.iden(v) if c.type == "ric" else self.key.digest(c.name, v)
         return out, problems
 
 
@@ -451,13 +457,13 @@ def _candidates(ex: Path, full: bool) -> list[tuple[int | None, Path]]:
     return out
 
 
-def ingest_exchange(exchange: Path, wh: duckdb.DuckDBPyConnection, *, full: bool = False,
+def ingest_exchange(exchange: Path, wh: duckdb.DuckDBPyConnection, *, person_key: PersonKey, full: bool = False,
                     progress: Callable[[str], None] | None = None) -> Ingested:
     """Load the inbox of the exchange folder (and, on a full rebuild, its archive) into ``raw``, in one
     transaction: a commit per file costs more than the file."""
     wh.execute("begin transaction")
     try:
-        result = _ingest(exchange, wh, full, progress or (lambda _m: None))
+        result = _ingest(exchange, wh, full, progress or (lambda _m: None), person_key)
         wh.execute("commit")
         return result
     except BaseException:
@@ -465,7 +471,8 @@ def ingest_exchange(exchange: Path, wh: duckdb.DuckDBPyConnection, *, full: bool
         raise
 
 
-def _ingest(ex: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None]) -> Ingested:
+def _ingest(ex: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[str], None],
+            key: PersonKey) -> Ingested:
     specs = load_specs()
     if full:
         for s in ("xch_file", "xch_quarantine", *[sp.table for sp in specs.values()]):
@@ -490,7 +497,7 @@ def _ingest(ex: Path, wh: duckdb.DuckDBPyConnection, full: bool, say: Callable[[
             arrival = next_arrival
         next_arrival = max(next_arrival, arrival + 1)
         spec = next((s for s in specs.values() if s.file_pattern.fullmatch(original)), None)
-        fr = _load_one(wh, spec, path, original, data, sha, arrival, codes)
+        fr = _load_one(wh, spec, path, original, data, sha, arrival, codes, key)
         result.files.append(fr)
         if (i + 1) % 200 == 0 or i + 1 == len(candidates):
             s = result.summary()
@@ -507,7 +514,7 @@ def _record_file(wh: duckdb.DuckDBPyConnection, arrival: int, sha: str, feed: st
 
 
 def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, name: str, data: bytes, sha: str,
-              arrival: int, codes: dict[str, set[str]]) -> FileResult:
+              arrival: int, codes: dict[str, set[str]], key: PersonKey) -> FileResult:
     if spec is None:
         msg = "文件名不属于任何已登记的数据交换接口 (file name matches no feed of the exchange standard)"
         _record_file(wh, arrival, sha, "unknown", None, name, len(data), None, 0, 0, 0, "rejected", "unknown_feed", msg)
@@ -528,7 +535,7 @@ def _load_one(wh: duckdb.DuckDBPyConnection, spec: FeedSpec | None, path: Path, 
     except FileRejected as e:
         _record_file(wh, arrival, sha, spec.feed, spec.version, name, len(data), None, 0, 0, 0, "rejected", e.rule, str(e))
         return FileResult(name, spec.feed, "rejected", message=str(e))
-    checker = RowChecker(spec, codes)
+    checker = RowChecker(spec, codes, key)
     schema = spec.arrow_schema()
     good: list[dict[str, Any]] = []
     quarantine: list[tuple[Any, ...]] = []

@@ -39,6 +39,7 @@ if TYPE_CHECKING:       # imported where used: a refresh with nothing new must n
     from .core_extract import ExtractReport
     from .exchange import Ingested
     from .forecasts import ForecastReport
+    from .person_key import PersonKey
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt"
@@ -73,6 +74,12 @@ class RefreshPaths:
     exchange: Path
     artefacts: Path
     analytics: Path | None = None
+    secrets_home: Path | None = None     # where the person key is found (ingest.person_key); default: the
+                                         # warehouse's folder
+
+    @property
+    def key_home(self) -> Path:
+        return self.secrets_home or self.warehouse.parent
 
     @property
     def build(self) -> Path:
@@ -196,25 +203,13 @@ def forecast_code_checksum() -> str:
                                                                                             ".toml", ".json"))
 
 
-def person_key_fingerprint(paths: RefreshPaths) -> str | None:
-    """The hook for the person-key fingerprint (``ingest.person_key``): when the key that links a person across
-    the core and the HR files changes, every derived key in the warehouse is stale and the refresh must be a
-    full rebuild. None while the module does not exist (or offers no fingerprint)."""
-    import importlib.util
+def person_key_fingerprint(paths: RefreshPaths) -> str:
+    """The fingerprint of the deployment's person key (``ingest.person_key``): when the key that links a person
+    across the core and the HR files changes, every keyed id in the warehouse is stale and the refresh must be a
+    full rebuild."""
+    from .person_key import fingerprint
 
-    if importlib.util.find_spec("ingest.person_key") is None:
-        return None
-    import importlib
-
-    mod = importlib.import_module("ingest.person_key")
-    fn = getattr(mod, "fingerprint", None)
-    if fn is None:
-        return None
-    try:
-        value = fn(paths.warehouse.parent)          # the home the secrets live in
-    except TypeError:
-        value = fn()
-    return None if value is None else str(value)
+    return fingerprint(paths.key_home)
 
 
 def read_build_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -360,7 +355,7 @@ def what_is_new(core_url: str, paths: RefreshPaths, *, full: bool = False) -> Ch
         reasons.append("分析副本不存在 (the analysts' copy is missing)")
     key = person_key_fingerprint(paths)
     rebuild = full
-    if key is not None and state.get("person_key") != key:
+    if state.get("person_key") != key:
         reasons.append("人员键指纹已变更，需全量重建 (the person-key fingerprint changed: full rebuild)")
         rebuild = True
     return Changes(tuple(reasons), full=rebuild, new_journal_rows=new_rows, new_files=tuple(new_files),
@@ -388,6 +383,7 @@ class Refresh:
         self._since: dict[str, str] = {}
         self.prepared = False
         self.published = False
+        self._person_key: PersonKey | None = None
 
     @property
     def mode(self) -> str:
@@ -449,6 +445,15 @@ class Refresh:
         self.report.seconds["prepare"] = time.perf_counter() - t0
         return path
 
+    @property
+    def person_key(self) -> PersonKey:
+        """The deployment's person key, read once per refresh (created on first use, see ``ingest.person_key``)."""
+        if self._person_key is None:
+            from .person_key import load
+
+            self._person_key = load(self.paths.key_home)
+        return self._person_key
+
     def extract(self) -> ExtractReport:
         from .core_extract import extract_core
 
@@ -456,7 +461,8 @@ class Refresh:
         self.say(f"[1/5] 抽取核心数据 · extracting the core ({'全量 full' if self.full else '增量 incremental'})")
         con = _connect(self.build)
         try:
-            self.report.extract = extract_core(self.core_url, con, full=self.full, progress=self.say)
+            self.report.extract = extract_core(self.core_url, con, full=self.full, progress=self.say,
+                                               person_key=self.person_key)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -470,7 +476,8 @@ class Refresh:
         self.say(f"[2/5] 加载交换文件 · loading exchange files from {self.paths.exchange / 'inbox'}")
         con = _connect(self.build)
         try:
-            self.report.exchange = ingest_exchange(self.paths.exchange, con, full=self.full, progress=self.say)
+            self.report.exchange = ingest_exchange(self.paths.exchange, con, full=self.full, progress=self.say,
+                                                   person_key=self.person_key)
             con.execute("checkpoint")
         finally:
             con.close()

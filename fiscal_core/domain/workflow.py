@@ -79,11 +79,11 @@ DEFAULT_ROUTES: tuple[Route, ...] = (
     Route("pay_plan_voucher", "submitted", "plan.approve", Role.TREASURY, actions=("approve", "reject"),
           name_zh="批复用款计划", name_en="approve a payment plan"),
     # 预警处置: 单位反馈 → 业务处室审核 → 国库处确认
-    Route("mon_warning", "feedback", "warning.feedback", Role.UNIT_CLERK, actions=("feedback",),
+    Route("mon_warning", "awaiting_feedback", "warning.feedback", Role.UNIT_CLERK, actions=("feedback",),
           name_zh="反馈预警", name_en="answer a warning"),
-    Route("mon_warning", "review", "warning.review", Role.FIN_BUSINESS, name_zh="审核预警反馈",
+    Route("mon_warning", "awaiting_review", "warning.review", Role.FIN_BUSINESS, name_zh="审核预警反馈",
           name_en="review a warning's answer"),
-    Route("mon_warning", "confirm", "warning.confirm", Role.TREASURY, actions=("confirm",),
+    Route("mon_warning", "awaiting_confirmation", "warning.confirm", Role.TREASURY, actions=("confirm",),
           name_zh="确认预警处置", name_en="confirm a warning's disposal"),
 )
 

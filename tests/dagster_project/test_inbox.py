@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.defs.refresh.sensor import exchange_inbox_sensor
+from ingest import person_key
 from ingest.exchange import ingest_exchange
 from ingest.inbox import inbox_state, settle_inbox
 
@@ -38,7 +39,7 @@ def test_settle_puts_every_file_where_ingest_recorded_it(district: Path, tmp_pat
     b = tmp_path / "b"
     _inbox_with_troubles(district, b)
     con_b = duckdb.connect()
-    ingest_exchange(b / "exchange", con_b)
+    ingest_exchange(b / "exchange", con_b, person_key=person_key.load(b))
     settled = settle_inbox(b / "exchange", con_b)
     recorded = con_b.execute("select arrival_no, feed, status, file_name, file_sha256 from raw.xch_file").fetchall()
     assert set(_tree(b)) == {

@@ -75,7 +75,7 @@ def test_payroll_paid_ties_to_the_payroll_payments(built_district: Built) -> Non
                sum(case when d.detail_type = 'withholding' then d.pay_amt else 0 end),
                sum(case when d.detail_type = 'net_pay' then d.pay_amt else 0 end)
         from staging.stg_core__pay_voucher v join staging.stg_core__pay_detail d using (pay_app_id)
-        where v.status in ('paid', 'cleared')
+        where v.status in ('paid', 'cleared') and d.detail_type in ('net_pay', 'withholding')   -- not 补贴到人 rows
         group by v.pay_app_id, v.agency_code, d.pay_month""")
     mart = {(a, m): (g, w, n) for a, m, g, w, n in built_district.query(
         "select agency_code, pay_month, sum(gross_pay_amt), sum(withheld_amt), sum(net_pay_amt) "

@@ -199,7 +199,7 @@ def test_a_bad_roster_row_is_quarantined_with_personal_data_masked(home: Path, d
 
 def test_names_and_id_numbers_are_stored_nowhere_in_the_warehouse(home: Path, district: District) -> None:
     """A roster with an invalid ID number and a row with a value beyond the last column: the warehouse holds
-    neither any name nor any ID number of the roster, in any table or column (only the IDs' SHA-256)."""
+    neither any name nor any ID number of the roster, in any table or column (only the IDs' keyed digests)."""
     header, rows = roster(district)
     rows = [list(r) for r in rows]
     rows[0][1] = bad_id(rows[0][1])
@@ -226,6 +226,6 @@ def test_names_and_id_numbers_are_stored_nowhere_in_the_warehouse(home: Path, di
             if n:
                 hits.append((table, ", ".join(values), n))
     assert len(by_table) > 30 and hits == []
-    # and the valid IDs are there as their SHA-256, to match against the personnel database
-    assert query(home, "select count(*) from raw.xch_hr_roster where file_sha256 = ? and length(iden_hash) = 64",
+    # and the valid IDs are there as their keyed digests, to match against the personnel database
+    assert query(home, "select count(*) from raw.xch_hr_roster where file_sha256 = ? and length(iden_hash) = 52",
                  [file_record(home, ROSTER_FILE)["file_sha256"]])[0][0] == len(rows) - 2

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pytest
 from sqlalchemy import create_engine, text
 
 from benchmarks.scoring import render_markdown, score
 from fiscal_app.cli import main
-from fiscal_core.adapters import tables as t
 from fiscal_core.adapters.db import Database
+from ingest import person_key
+from ingest.core_extract import extract_core
 from ingest.pipeline import run_dbt
 from tests.dbt.test_subsystem_marts import assert_marts_match_their_docs
 from tests.district import Built
@@ -32,6 +32,7 @@ def home(built_district: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for name in ("core.sqlite3", "warehouse.duckdb"):
         shutil.copy2(built_district.home / name, dst / name)
     shutil.copytree(built_district.home / "simulation", dst / "simulation")
+    shutil.copytree(built_district.home / "secrets", dst / "secrets")
     monkeypatch.setenv("FISCAL_HOME", str(dst))
     monkeypatch.delenv("FISCAL_CORE_URL", raising=False)
     return dst
@@ -46,20 +47,10 @@ def _core_rows(home: Path, sql: str) -> list[Any]:
 
 
 def load_raw_mon_warning(home: Path) -> None:
-    """What ``RawTable(t.mon_warning, "full")`` in ingest/core_extract.py does: the core's table, as is,
-    into raw (until that line is added, the tests load it themselves)."""
-    cols = [col.name for col in t.mon_warning.columns]
-    rows = _core_rows(home, f"select {', '.join(cols)} from mon_warning")
-    types = {"amount": pa.int64(), "return_amt": pa.int64(), "transfer_amt": pa.int64(), "other_amt": pa.int64(),
-             "rule_no": pa.int32(), "rule_version": pa.int32(), "fiscal_year": pa.int32(),
-             "escalation_level": pa.int32(), "holds_payment": pa.bool_(), "hold_released": pa.bool_()}
-    def value(c: str, v: Any) -> Any:
-        return bool(v) if v is not None and types.get(c) == pa.bool_() else v
-
-    batch = pa.table({c: pa.array([value(c, r[i]) for r in rows], type=types.get(c, pa.string()))  # noqa: F841
-                      for i, c in enumerate(cols)})
+    """The refresh's own extraction of the core (incremental: the warnings the sync just registered), into the
+    live warehouse."""
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        con.execute("create or replace table raw.mon_warning as select * from batch")
+        extract_core(f"sqlite:///{home / 'core.sqlite3'}", con, person_key=person_key.load(home))
 
 
 def _rebuild_monitoring(home: Path) -> None:

@@ -2,13 +2,15 @@
 pipeline decides whether anything is new (``ingest.pipeline.what_is_new``, the same decision as ``fiscal
 refresh``). When nothing is, the asset records an observation saying so ("无新数据 / nothing new") and yields no
 materialisation: every later step of the run (extract, exchange, dbt, reconciliation, forecasts, swap) is skipped
-and the live warehouse is left as it is. Otherwise the build file is prepared next to the live warehouse (a copy
+and the live warehouse is left as it is. ``forecast_job`` recomputes forecasts alone on a copy of the live warehouse:
+there the question does not arise, and the build file is always prepared. Otherwise the build file is prepared next to the live warehouse (a copy
 of it, or empty for a full rebuild)."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
+from ..forecast.job import FORECAST_JOB
 from .keys import BUILD, WAREHOUSE_GROUP
 from .resource import FiscalWarehouse
 
@@ -24,7 +26,7 @@ def warehouse_build(context: dg.AssetExecutionContext, warehouse: FiscalWarehous
     settled = r.settle()
     changes = r.changes()
     settled_n = len(settled.archived) + len(settled.rejected) if settled else 0
-    if changes.nothing_new:
+    if changes.nothing_new and context.job_name != FORECAST_JOB:
         context.log.info(changes.summary())
         yield dg.AssetObservation(asset_key=BUILD, metadata={
             "nothing_new": True,

@@ -1,6 +1,6 @@
 -- R23 惠企利民补贴到人缺少明细: per 补贴到人 project (is_sub) and year, executed payments that carry no
--- beneficiary row in pay_detail (docs/standard/controls.md §PAY7). The core's payment application cannot yet carry the rows, so the
--- check runs after the fact.
+-- beneficiary row in pay_detail (docs/standard/controls.md §PAY7). A payment application may carry its beneficiaries
+-- (SubmitPayment.beneficiaries) but need not, so the check runs after the fact.
 with projects as (
 
     select pro_code from {{ ref('stg_core__pm_project') }} where is_sub

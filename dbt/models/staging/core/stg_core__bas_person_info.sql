@@ -10,7 +10,7 @@ renamed as (
         per_id,
         iden_type_code,
         sex_code,
-        birth_date,
+        birth_year,
         work_init_date,
         create_time as created_at,
         update_time as updated_at,
