@@ -463,6 +463,8 @@ class Refresh:
         try:
             self.report.extract = extract_core(self.core_url, con, full=self.full, progress=self.say,
                                                person_key=self.person_key)
+            # the raw layer's keyed ids are this key's (dbt or not: a build without dbt keys raw all the same)
+            write_build_state(con, {"person_key": self.person_key.fingerprint})
             con.execute("checkpoint")
         finally:
             con.close()

@@ -56,7 +56,7 @@ def _candidates(regions: Iterable[str], birth: date) -> Iterator[str]:
     for region in regions:
         for seq in range(1000):
             body = f"{region}{ymd}{seq:03d}"
-            yield body + ric.calc_check_digit(body)
+            yield body + ric.calc_check_digit(body + "0")    # it wants a placeholder for the digit
 
 
 def _unkeyed_digests(iden: str) -> set[str]:
