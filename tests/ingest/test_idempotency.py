@@ -85,6 +85,7 @@ def test_incremental_history_equals_a_full_rebuild(loaded: Path, early_built: Pa
     (home / "exchange").mkdir(parents=True)
     put_core(district.final, home)
     shutil.copytree(loaded / "exchange" / "archive", home / "exchange" / "archive")
+    shutil.copytree(loaded / "secrets", home / "secrets")          # the same deployment: the same person key
     report = run(home, full=True)
     assert report.mode == "full" and report.extract is not None and report.extract.from_seq == 0
     assert_same_tables(live(home), live(loaded))

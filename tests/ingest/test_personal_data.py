@@ -30,7 +30,7 @@ from ingest import person_key
 from tests.district import Built
 
 ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+PHONE_RE = re.compile(r"(?<![0-9:.,-])1[3-9][0-9]{9}(?![0-9.])")     # not a JSON number (an amount in fen)
 CARD_RE = re.compile(r"(?<![0-9])[0-9]{16,19}(?![0-9])")
 BRUTE_FORCED = 12          # persons attacked (each ~100-400 thousand candidates)
 
