@@ -30,8 +30,8 @@ from ingest import person_key
 from tests.district import Built
 
 ID_RE = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-PHONE_RE = re.compile(r"(?<![0-9:.,-])1[3-9][0-9]{9}(?![0-9.])")     # not a JSON number (an amount in fen)
-CARD_RE = re.compile(r"(?<![0-9])[0-9]{16,19}(?![0-9])")
+PHONE_RE = re.compile(r"(?<![0-9A-Za-z:.,-])1[3-9][0-9]{9}(?![0-9A-Za-z.])")     # not a JSON number (an amount in fen)
+CARD_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]{16,19}(?![0-9A-Za-z])")
 BRUTE_FORCED = 12          # persons attacked (each ~100-400 thousand candidates)
 
 
@@ -62,7 +62,7 @@ def _candidates(regions: Iterable[str], birth: date) -> Iterator[str]:
 def _unkeyed_digests(iden: str) -> set[str]:
     """What an unkeyed digest of an ID number could look like in the warehouse."""
     out = set()
-    for v in {iden, iden.upper(), iden.lower()}:
+    for v in {iden, iden.lower()}:
         for algo in ("sha256", "sha1", "md5"):
             d = hashlib.new(algo, v.encode()).digest()
             out |= {d.hex(), base64.b32encode(d).decode().rstrip("=").lower()}
