@@ -20,6 +20,7 @@ import duckdb
 
 from demo_district import SimConfig, simulate
 from fiscal_app.settings import Settings
+from ingest import person_key
 from ingest.pipeline import RefreshReport, refresh
 
 AS_OF = date(2025, 4, 30)
@@ -80,6 +81,10 @@ def simulate_district(root: Path) -> District:
     res = simulate(s.core_url, s.home, SimConfig(scale=0.01, years=1, as_of=AS_OF), log=log)
     assert res.journal_ok and not res.ledger_violations, "the shared test district failed its own checks"
     assert early.exists(), "the simulator no longer reports “2025-04：…” as April starts: take the snapshot elsewhere"
+    # one deployment, one person key (what `fiscal init` creates): every home copied from these shares it, so an
+    # incremental history and a full rebuild key persons alike
+    person_key.create(final)
+    shutil.copytree(final / "secrets", early / "secrets")
     return District(early, final)
 
 

@@ -24,8 +24,11 @@ FISCAL = str(Path(sys.executable).with_name("fiscal"))
 
 def _tampered_copy(refreshed: Refreshed, dst: Path) -> tuple[Path, str]:
     """The refreshed home (core, live warehouse, exchange folders) with one application's amount changed by one
-    fen in the core behind the journal's back (as a bad restore or a manual UPDATE would). Returns (home, day)."""
+    fen in the core behind the journal's back (as a bad restore or a manual UPDATE would), and the analysts' copy
+    gone, so that the next refresh has something to do: it re-reads the core's control totals, and the
+    reconciliation must refuse the swap. Returns (home, day)."""
     shutil.copytree(refreshed.home, dst, ignore=shutil.ignore_patterns(".dbt", ".dagster"))
+    (dst / "analytics.duckdb").unlink()
     with sqlite3.connect(dst / "core.sqlite3") as core:
         app_id, day = core.execute("select pay_app_id, create_date from pay_voucher order by pay_app_id limit 1").fetchone()
         core.execute("update pay_voucher set pay_app_amt = pay_app_amt + 1 where pay_app_id = ?", (app_id,))
@@ -41,16 +44,12 @@ def test_a_fen_broken_in_the_core_swaps_nothing_in_from_either_entry_point(
     monkeypatch.setenv("FISCAL_HOME", str(home))
     monkeypatch.delenv("FISCAL_CORE_URL", raising=False)
     if entry == "fiscal refresh":
-        # a change behind the journal's back is nothing new to the cheap check, so the operator rebuilds in full
-        # (as after a restore); the reconciliation must then refuse the swap
-        out = subprocess.run([FISCAL, "refresh", "--full"], env=os.environ.copy(), capture_output=True, text=True,
-                             timeout=900)
+        out = subprocess.run([FISCAL, "refresh"], env=os.environ.copy(), capture_output=True, text=True, timeout=900)
         assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
         assert "对账不一致" in out.stderr and f"pay_app_by_day {day}" in out.stderr
         assert "Traceback" not in out.stderr
     else:
-        result = dagster_defs.resolve_job_def("refresh_job").execute_in_process(
-            run_config={"resources": {"warehouse": {"config": {"full": True}}}}, raise_on_error=False)
+        result = dagster_defs.resolve_job_def("refresh_job").execute_in_process(raise_on_error=False)
         (recon,) = [e.asset_check_evaluation_data for e in result.all_events
                     if e.event_type_value == "ASSET_CHECK_EVALUATION"
                     and e.asset_check_evaluation_data.check_name == "reconciles_with_core"]
