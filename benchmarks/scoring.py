@@ -111,9 +111,7 @@ def _about(h: HitRow, c: Case) -> bool:
         return True
     if o.get("bgt_id") and h.bgt_id == o["bgt_id"] and h.fiscal_year == c.year:
         return True
-    if c.rule_no == 8 and h.rule_no == 8:
-        return h.agency_code == o.get("agency_code") and h.fiscal_year == c.year
-    if c.rule_no == 23 and h.rule_no == 23:     # one hit per 补贴到人 project and year
+    if c.rule_no == h.rule_no and c.rule_no in (8, 23):     # hits per unit (R08) or 补贴到人 project (R23) and year
         return h.agency_code == o.get("agency_code") and h.fiscal_year == c.year
     if c.rule_no == 12 and h.rule_no == 12:
         return (h.agency_code, h.payee, h.period) == (o.get("agency_code"), o.get("payee"), o.get("quarter"))

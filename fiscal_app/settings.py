@@ -112,12 +112,6 @@ class Settings:
         return self.home / "audit" / "anchors.jsonl"
 
     @property
-    def person_key(self) -> Path:
-        from ingest.person_key import key_path
-
-        return key_path(self.home)
-
-    @property
     def monitoring(self) -> Path:
         return self.home / "monitoring"
 
@@ -134,7 +128,7 @@ class Settings:
         from ingest.pipeline import RefreshPaths
 
         return RefreshPaths(warehouse=self.warehouse, exchange=self.exchange, artefacts=self.dbt_artefacts,
-                            analytics=self.analytics, secrets_home=self.home)
+                            analytics=self.analytics)
 
     def open_core(self, **kw: Any) -> Core:
         """The core at ``core_url`` (migrated unless ``migrate_schema=False``)."""

@@ -87,12 +87,10 @@ def create(home: Path, *, rotate: bool = False) -> tuple[Path, bool]:
     return path, True
 
 
-def load(home: Path, *, create_missing: bool = True) -> PersonKey:
+def load(home: Path) -> PersonKey:
     """The deployment's key; created on first use when missing (``fiscal init`` normally has made it)."""
     path = key_path(home)
     if not path.exists():
-        if not create_missing:
-            raise FileNotFoundError(f"人员密钥不存在，请先运行 fiscal init (person key not found: {path}; run fiscal init)")
         create(home)
     text = path.read_text(encoding="ascii").strip()
     try:
@@ -100,8 +98,3 @@ def load(home: Path, *, create_missing: bool = True) -> PersonKey:
     except ValueError as e:
         raise ValueError(f"人员密钥文件格式错误 (person key file {path} is not base64): {e}") from None
     return PersonKey(secret)
-
-
-def fingerprint(home: Path) -> str:
-    """The hook ``ingest.pipeline.person_key_fingerprint`` calls: the fingerprint of the home's key."""
-    return load(home).fingerprint

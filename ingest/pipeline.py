@@ -74,12 +74,11 @@ class RefreshPaths:
     exchange: Path
     artefacts: Path
     analytics: Path | None = None
-    secrets_home: Path | None = None     # where the person key is found (ingest.person_key); default: the
-                                         # warehouse's folder
 
     @property
     def key_home(self) -> Path:
-        return self.secrets_home or self.warehouse.parent
+        """The home the warehouse sits in, where the person key is found (``ingest.person_key.key_path``)."""
+        return self.warehouse.parent
 
     @property
     def build(self) -> Path:
@@ -207,9 +206,9 @@ def person_key_fingerprint(paths: RefreshPaths) -> str:
     """The fingerprint of the deployment's person key (``ingest.person_key``): when the key that links a person
     across the core and the HR files changes, every keyed id in the warehouse is stale and the refresh must be a
     full rebuild."""
-    from .person_key import fingerprint
+    from .person_key import load
 
-    return fingerprint(paths.key_home)
+    return load(paths.key_home).fingerprint
 
 
 def read_build_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -561,7 +560,6 @@ class Refresh:
             seq = con.execute("select last_seq, last_ledger_id from raw._extract_state where source = 'core'"
                               ).fetchone()
             write_build_state(con, {"project": self._project, "marts_at": raw_watermark(con),
-                                    "person_key": person_key_fingerprint(self.paths),
                                     "dbt_seq": str(seq[0]) if seq else None,
                                     "dbt_ledger": str(seq[1]) if seq else None})
             con.execute("checkpoint")
