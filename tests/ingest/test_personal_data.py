@@ -202,3 +202,27 @@ NOT_CARD = CARD[:-1] + str((int(CARD[-1]) + 1) % 10)          # the check digit 
     (f"卡号{CARD}", {"bank_card"}), (f"卡号{NOT_CARD}", set()), ("张三", {"name"}), ("张三丰有限公司", set())])
 def test_the_scan_sees_the_shapes(value: str, kinds: set[str]) -> None:
     assert {k for k, _w, _v in scan([("t.c", value)], {"张三"})} == kinds
+
+
+def test_fiscal_init_creates_the_key_and_a_rotation_forces_a_rekeyed_rebuild(built_district: Built, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from fiscal_app.cli import main
+    from ingest.pipeline import what_is_new
+    from tests.district import copy_home, settings
+
+    home = copy_home(built_district.home, tmp_path / "home")
+    monkeypatch.setenv("FISCAL_HOME", str(home))
+    monkeypatch.delenv("FISCAL_CORE_URL", raising=False)
+    before = person_key.load(home).secret
+    s = settings(home)
+    assert not what_is_new(s.core_url, s.refresh_paths()).full          # the key the warehouse was built with
+    assert main(["init"]) == 0 and person_key.load(home).secret == before  # init keeps an existing key
+    assert main(["init", "--rotate-person-key"]) == 0
+    assert person_key.load(home).secret != before
+    assert person_key.key_path(home).stat().st_mode & 0o077 == 0
+    changes = what_is_new(s.core_url, s.refresh_paths())
+    assert changes.full and any("人员键" in r for r in changes.reasons)
+
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("FISCAL_HOME", str(fresh))
+    assert main(["init"]) == 0 and len(person_key.load(fresh).secret) == 32
