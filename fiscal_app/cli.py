@@ -307,6 +307,44 @@ def cmd_sql(args: argparse.Namespace) -> int:
             buf = []
 
 
+def cmd_export_open_data(args: argparse.Namespace) -> int:
+    """财政信息公开: the year's budget and execution as a Fiscal Data Package (ingest/open_data.py)."""
+    from ingest.open_data import OpenDataError, export_open_data
+
+    try:
+        report = export_open_data(Settings.from_env().analytics, args.year, Path(args.out), publisher=args.publisher)
+    except FileNotFoundError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except OpenDataError as e:
+        print(t(f"未发布：{e}", f"not published: {e}"), file=sys.stderr)
+        return 1
+    print(t(f"已发布 {args.year} 年公开数据包 → {report.out}（数据截至 {report.as_of}）",
+            f"{args.year} open-data package → {report.out} (as of {report.as_of})"))
+    for name, n in report.rows.items():
+        print(f"  {name:<22} {n:>9,}")
+    print(t(f"  与部门预算公开表核对一致：{len(report.ties)} 项", f"  tied to the disclosure tables: {len(report.ties)} totals"))
+    return 0
+
+
+def cmd_export_disclosure(args: argparse.Namespace) -> int:
+    """部门预算公开: one department's nine disclosure tables as one XLSX workbook (ingest/disclosure_export.py)."""
+    from ingest.disclosure_export import DisclosureNotFound, export_disclosure
+
+    analytics = Settings.from_env().analytics
+    if not analytics.exists():
+        print(t(f"分析库尚未生成，请先运行 fiscal refresh ({analytics})", f"run fiscal refresh first ({analytics})"),
+              file=sys.stderr)
+        return 2
+    try:
+        out = export_disclosure(analytics, args.dept, args.year, Path(args.out), unit=args.unit)
+    except DisclosureNotFound as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(t(f"已导出部门预算公开表 → {out}", f"department budget disclosure → {out}"))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     """dbt docs for the marts: every model's grain and every column described."""
     from ingest.pipeline import DbtFailed, generate_docs
@@ -504,6 +542,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="输出格式 / output format (xlsx and parquet need --output)")
     s.add_argument("--output", default=None, help="导出到文件 / export to this file (through the platform)")
     s.set_defaults(func=cmd_sql)
+
+    export = sub.add_parser("export", help="公开与导出 / publish and export")
+    esub = export.add_subparsers(dest="export_command", required=True)
+    s = esub.add_parser("open-data", help="发布年度预算与执行公开数据包 (Fiscal Data Package) / publish the year's "
+                                          "budget and execution as a Fiscal Data Package")
+    s.add_argument("--year", type=int, required=True, help="预算年度 / fiscal year")
+    s.add_argument("--out", required=True, help="输出目录 / output folder (new, empty or an earlier package)")
+    s.add_argument("--publisher", default="", help="发布机关 / publisher named in datapackage.json")
+    s.set_defaults(func=cmd_export_open_data)
+    s = esub.add_parser("disclosure", help="导出部门预算公开表 (XLSX) / one department's disclosure tables (XLSX)")
+    s.add_argument("--dept", required=True, help="部门编码 / department code")
+    s.add_argument("--year", type=int, required=True, help="预算年度 / fiscal year")
+    s.add_argument("--out", required=True, help="输出文件 .xlsx / output file")
+    s.add_argument("--unit", choices=["元", "万元"], default="元", help="金额单位 / amount unit")
+    s.set_defaults(func=cmd_export_disclosure)
 
     s = sub.add_parser("serve", help="启动驾驶舱与 Dagster 界面 / serve the dashboards and the Dagster UI")
     _serve_arguments(s)

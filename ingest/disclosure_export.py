@@ -21,6 +21,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .warehouse import connect_governed
+
 Unit = Literal["元", "万元"]
 Row = dict[str, Any]                    # one mart row, column → value
 Columns = Sequence[tuple[str, str]]     # (mart column, printed caption) of a sheet's amount columns
@@ -314,7 +316,7 @@ _WRITERS: dict[str, Callable[[_Book, Sheet, list[Row]], None]] = {
 def _read_marts(warehouse_path: str | Path, dept_code: str, fiscal_year: int) -> dict[str, list[Row]]:
     """Every sheet's mart rows of the department and year, mart name → rows in print order, read in one
     read-only connection (one consistent warehouse)."""
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    with connect_governed(Path(warehouse_path)) as con:
         return {s.mart: _rows(con, s.mart, dept_code, fiscal_year, s.order) for s in SHEETS}
 
 
