@@ -18,7 +18,6 @@ from fiscal_core.domain import commands as c
 from fiscal_core.domain.actors import ROLE_NAMES, Actor, Role
 from fiscal_core.domain.identity import SCOPE_NAMES, ScopeKind
 from fiscal_core.domain.tz import TZ
-from fiscal_core.service_layer import scoped
 
 from .settings import Settings
 
@@ -73,10 +72,12 @@ def _password() -> str:
 
 
 def rows(core: Any, day: date) -> list[dict[str, Any]]:
+    from fiscal_core.service_layer.scoped import users_with_grants  # sqlalchemy: not on every fiscal command
+
     names = _scope_names(core)
     out = []
     with core.db.read() as conn:
-        for r in scoped.users_with_grants(conn, day):
+        for r in users_with_grants(conn, day):
             role = r["role"]
             out.append({
                 "user_id": r["user_id"], "name": r["user_name"], "kind": r["user_kind"], "role": role or "",

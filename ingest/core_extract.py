@@ -14,8 +14,9 @@ since the last one:
 
 Rows go core → Python (DB-API, in pages) → Arrow → DuckDB, so memory stays bounded by a page. Raw
 tables keep the core's names, columns and integer-fen amounts: staging does renames and conversions.
-Personal data (names, ID numbers, card numbers, birth dates) is not copied; a person is linked by ``per_id``
-and, for matching HR files, by the keyed digest of the ID number (``iden_hash``, HMAC with the deployment's
+Personal data (names, ID numbers, card numbers, birth dates) is not copied; a person is linked by the keyed id
+of the core's ``per_id`` (``PersonKey.person``: the same in every table, the journal's rows about persons
+included) and, for matching HR files, by the keyed digest of the ID number (``iden_hash``, HMAC with the deployment's
 person key: ``ingest.person_key``); of the birth date only the year. A payment to a person (收款人类型 3 个人)
 keeps its amount, codes and dates, but its payee appears as （个人） and its account as a keyed id: in the
 payment, its bank bills and the warnings about it.
@@ -140,6 +141,20 @@ def _scrub_warning(tbl: pa.Table, key: PersonKey) -> pa.Table:
     return tbl.set_column(tbl.schema.get_field_index("evidence_json"), "evidence_json", pa.array(evs, pa.string()))
 
 
+def _scrub_person_id(column: str, only_type: str | None = None) -> Scrub:
+    """The core's person id in ``column`` becomes its keyed id (``PersonKey.person``); with ``only_type``, only
+    on the rows whose ``object_type`` is that (the journal's rows about persons)."""
+    def scrub(tbl: pa.Table, key: PersonKey) -> pa.Table:
+        ids = tbl.column(column).to_pylist()
+        if only_type is None:
+            keyed = [key.person(v) for v in ids]
+        else:
+            keyed = [key.person(v) if ot == only_type else v
+                     for v, ot in zip(ids, tbl.column("object_type").to_pylist(), strict=True)]
+        return tbl.set_column(tbl.schema.get_field_index(column), column, pa.array(keyed, pa.string()))
+    return scrub
+
+
 _PERSON_DERIVED = (("iden_hash", pa.string(), _iden_hash), ("birth_year", pa.int32(), _birth_year))
 _PERSON_NEEDS = (("iden_no", pa.string()), ("birth_date", pa.date32()))
 _VOUCHER_PAYEE = ("select b.*, v.fund_traobj_type_code as payee_traobj from pay_voucher_bill b "
@@ -150,7 +165,8 @@ _PAYEE_NEEDS = (("payee_traobj", pa.string()),)
 
 # The order matters only for readability; every table of the core that the warehouse uses is here.
 RAW_TABLES: tuple[RawTable, ...] = (
-    RawTable(t.journal, "append", key="seq", exclude=("before_json", "prev_hash", "hash", "chain", "chain_seq")),
+    RawTable(t.journal, "append", key="seq", exclude=("before_json", "prev_hash", "hash", "chain", "chain_seq"),
+             scrub=_scrub_person_id("object_id", only_type="bas_person_info")),
     RawTable(t.ba_bgt_ledger, "append", key="ledger_id"),
     RawTable(t.pay_voucher, "touched", touched_by=(("pay_voucher", "pay_app_id"),),
              exclude=("idem_key", "idem_hash"), scrub=_scrub_payee("fund_traobj_type_code")),
@@ -158,7 +174,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
              source=_VOUCHER_PAYEE, needs=_PAYEE_NEEDS, scrub=_scrub_payee("payee_traobj")),
     # a beneficiary line of a 补贴到人 payment names a person: name, ID number and card stay in the core
     RawTable(t.pay_detail, "touched", touched_by=(("pay_voucher", "pay_app_id"),),
-             exclude=("iden_no", "per_name", "payee_acct_name", "payee_acct_no")),
+             exclude=("iden_no", "per_name", "payee_acct_name", "payee_acct_no"), scrub=_scrub_person_id("per_id")),
     RawTable(t.pay_correction, "touched", touched_by=(("pay_voucher", "pay_app_id"),)),
     RawTable(t.ba_bgt_info, "touched", touched_by=(("ba_bgt_info", "bgt_id"),)),
     # small tables: re-read whole
@@ -180,8 +196,8 @@ RAW_TABLES: tuple[RawTable, ...] = (
     RawTable(t.pay_clearing, "full"),
     RawTable(t.bas_person_info, "full",
              exclude=("per_name", "iden_no", "birth_date", "sala_card_no", "sala_card_bank"),
-             derived=_PERSON_DERIVED, needs=_PERSON_NEEDS),
-    RawTable(t.bas_person_hist, "full"),
+             derived=_PERSON_DERIVED, needs=_PERSON_NEEDS, scrub=_scrub_person_id("per_id")),
+    RawTable(t.bas_person_hist, "full", scrub=_scrub_person_id("per_id")),
     RawTable(t.bgt_round, "full"),
     RawTable(t.bgt_control_num, "full"),
     RawTable(t.gp_plan, "full"),

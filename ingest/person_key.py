@@ -29,6 +29,9 @@ from pathlib import Path
 
 ENV_FILE = "FISCAL_PERSON_KEY_FILE"
 KEY_BYTES = 32
+# What the warehouse keys (ID numbers, persons' accounts, the core's person ids): part of the fingerprint, so a
+# warehouse built when less was keyed is rebuilt in full, never left half keyed by an incremental refresh.
+KEYED = "iden,acct,per"
 
 
 def key_path(home: Path) -> Path:
@@ -44,7 +47,8 @@ def _b32(digest: bytes) -> str:
 @dataclass(frozen=True)
 class PersonKey:
     """A loaded key. ``digest(kind, value)``: the keyed id of a value of a kind (``iden``: an ID number,
-    ``acct``: a person's bank account); the kind separates the domains, so equal strings of two kinds differ."""
+    ``acct``: a person's bank account, ``per``: the core's person id); the kind separates the domains, so equal
+    strings of two kinds differ."""
 
     secret: bytes
 
@@ -64,10 +68,18 @@ class PersonKey:
         """A person's bank account as a keyed id: the same account gives the same id, and nothing gives it back."""
         return "p" + self.digest("acct", acct_no)[:24] if acct_no else None
 
+    def person(self, per_id: str | None) -> str | None:
+        """The core's person id (``per_id``) as the warehouse shows it: the same person has the same id in every
+        table of the warehouse (payroll lines, history, journal), and only the core, holding the key, links it
+        back to a name."""
+        return "k" + self.digest("per", per_id)[:26] if per_id else None
+
     @property
     def fingerprint(self) -> str:
-        """Names the key without revealing it (recorded with the warehouse: a new key forces a full rebuild)."""
-        return _b32(hmac.new(self.secret, b"fiscal person key fingerprint", hashlib.sha256).digest())[:16]
+        """Names the key and what it keys, without revealing the key (recorded with the warehouse: a new key, or
+        a new :data:`KEYED`, forces a full rebuild)."""
+        msg = f"fiscal person key fingerprint:{KEYED}".encode()
+        return _b32(hmac.new(self.secret, msg, hashlib.sha256).digest())[:16]
 
 
 def create(home: Path, *, rotate: bool = False) -> tuple[Path, bool]:

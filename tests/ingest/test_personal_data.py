@@ -128,7 +128,8 @@ def test_the_brute_force_recovers_no_id_number(built_district: Built) -> None:
 
 
 def test_no_birth_date_beside_the_person(built_district: Built) -> None:
-    born = {p: b for p, _n, _i, b, _c in _core_persons(built_district.home)}
+    key = person_key.load(built_district.home)
+    born = {key.person(p): b for p, _n, _i, b, _c in _core_persons(built_district.home)}
     with duckdb.connect(str(built_district.warehouse), read_only=True) as con:
         cols = con.execute("select schema_name, table_name, column_name, data_type from duckdb_columns() "
                            "where database_name = current_database()").fetchall()
@@ -172,6 +173,29 @@ def test_warnings_about_a_person_do_not_name_them(built_district: Built) -> None
     got = dict(built_district.query("select warning_key, message || ' ' || coalesce(evidence, '') from marts.fct_warning"))
     for key, _msg, name, acct in about:
         assert key in got and name not in got[key] and acct not in got[key], key
+
+
+def test_the_core_person_ids_stay_in_the_core(built_district: Built) -> None:
+    """The core's per_id links a person to a name for anyone who can read the core (the workbench's users): the
+    warehouse holds its keyed id instead, the same in every table, so payroll lines, history and the journal's
+    person events still join — and nothing in the warehouse or the analysts' copy contains a core per_id."""
+    persons = _core_persons(built_district.home)
+    key = person_key.load(built_district.home)
+    core_ids = {p for p, *_rest in persons}
+    assert len(core_ids) > 50
+    uuid = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+    assert all(uuid.fullmatch(p) for p in core_ids)      # the shape the scan looks for
+    for db in _warehouse_files(built_district):
+        for where, v in _text_values(db):
+            assert not set(uuid.findall(v)) & core_ids, where
+    keyed = {key.person(p) for p in core_ids}
+    for table, column in (("raw.bas_person_info", "per_id"), ("raw.bas_person_hist", "per_id"),
+                          ("raw.pay_detail", "per_id"), ("raw.journal", "object_id")):
+        where = " where object_type = 'bas_person_info'" if table == "raw.journal" else f" where {column} is not null"
+        ids = {v for (v,) in built_district.query(f"select distinct {column} from {table}{where}")}
+        assert ids and ids <= keyed, table
+    # the payroll mart's headcount still comes from the keyed ids' joins
+    assert built_district.query("select sum(paid_headcount) from marts.fct_staff_cost_monthly")[0][0] > 50
 
 
 def test_the_hr_roster_still_matches_the_personnel_database(built_district: Built) -> None:
