@@ -14,6 +14,7 @@ refreshed through the whole pipeline.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -59,14 +60,26 @@ def _candidates(regions: Iterable[str], birth: date) -> Iterator[str]:
             yield body + ric.calc_check_digit(body + "0")    # it wants a placeholder for the digit
 
 
-def _unkeyed_digests(iden: str) -> set[str]:
-    """What an unkeyed digest of an ID number could look like in the warehouse."""
-    out = set()
-    for v in {iden, iden.lower()}:
-        for algo in ("sha256", "sha1", "md5"):
-            d = hashlib.new(algo, v.encode()).digest()
-            out |= {d.hex(), base64.b32encode(d).decode().rstrip("=").lower()}
+UNKEYED = (hashlib.sha256, hashlib.sha1, hashlib.md5)
+_HEX, _B32 = set("0123456789abcdef"), set("abcdefghijklmnopqrstuvwxyz234567")
+
+
+def _as_digests(values: Iterable[str]) -> set[bytes]:
+    """The raw bytes of every stored value that could be an unkeyed digest (SHA-256, SHA-1 or MD5 in hex or
+    base32): an attacker's candidate is hashed once per algorithm and looked up, not re-encoded every way."""
+    out: set[bytes] = set()
+    for v in values:
+        s = v.strip().lower()
+        if len(s) in (64, 40, 32) and set(s) <= _HEX:
+            out.add(bytes.fromhex(s))
+        if len(s) in (52, 32, 26) and set(s) <= _B32:
+            with contextlib.suppress(ValueError):
+                out.add(base64.b32decode(s.upper() + "=" * (-len(s) % 8)))
     return out
+
+
+def _reversed(cand: str, stored: set[bytes]) -> bool:
+    return any(h(v.encode()).digest() in stored for v in {cand, cand.lower()} for h in UNKEYED)
 
 
 def _core_persons(home: Path) -> list[tuple[str, str, str, date, str]]:
@@ -113,16 +126,19 @@ def _warehouse_files(b: Built) -> list[Path]:
 def test_the_brute_force_recovers_no_id_number(built_district: Built) -> None:
     persons = _core_persons(built_district.home)[:BRUTE_FORCED]
     by_province = _loc_codes()
-    stored: set[str] = set()
-    for db in _warehouse_files(built_district):
-        stored |= {v for _w, v in _text_values(db)}
+    stored = _as_digests(v for db in _warehouse_files(built_district) for _w, v in _text_values(db))
+    # the attack works on an unkeyed digest, in either encoding
+    first = persons[0][2]
+    for shown in (hashlib.sha256(first.encode()).hexdigest(),
+                  base64.b32encode(hashlib.md5(first.encode()).digest()).decode().rstrip("=").lower()):
+        assert _reversed(first, stored | _as_digests([shown]))
     tried, recovered = 0, []
     for _p, _n, iden, birth, _c in persons:
         cands = list(_candidates(by_province[iden[:2]], birth))
         assert iden in cands                                   # the attack would find it, were digests unkeyed
         tried += len(cands)
         for cand in cands:
-            if _unkeyed_digests(cand) & stored:
+            if _reversed(cand, stored):
                 recovered.append(cand[:4])
     assert tried > 100_000 * BRUTE_FORCED / 2 and recovered == []
 
