@@ -19,7 +19,7 @@ per page area, all reading the warehouse through the machinery of ``connection``
 ``personnel``      人员经费: fct_staff_cost_monthly
 ``procurement``    政府采购: contracts and the split-purchase suspects
 ``disclosure``     公开: the nine 公开表 and their XLSX workbook
-``quality``        数据质量: freshness, quarantine, rejected files, reconciliation, dbt test results
+``quality``        数据质量: freshness, quarantine, rejected files, completeness, reconciliation, dbt test results
 =================  ==========================================================================================
 
 The pages use the package itself (``from dashboards import data``; ``data.revenue_summary(scope, year)``):
@@ -75,7 +75,15 @@ from .performance import performance
 from .personnel import staff_cost, staff_summary
 from .procurement import SPLIT_PURCHASE_RULE, contracts, contracts_total, split_purchase_suspects
 from .projects import FUNNEL, STUCK_AT, project_funnel, rolling_projects, stuck_projects
-from .quality import dbt_results, freshness, quarantine_by_rule, reconciliation, rejected_files
+from .quality import (
+    completeness_detail,
+    completeness_summary,
+    dbt_results,
+    freshness,
+    quarantine_by_rule,
+    reconciliation,
+    rejected_files,
+)
 from .revenue import revenue_by_category, revenue_monthly, revenue_summary
 from .scope import NOTHING, CoreMissing, Scope, Viewer, viewer
 from .treasury import cash_daily, cash_summary
@@ -107,6 +115,8 @@ __all__ = [
     "cash_forecast_summary",
     "cash_summary",
     "clear_cache",
+    "completeness_detail",
+    "completeness_summary",
     "contracts",
     "contracts_total",
     "dbt_results",

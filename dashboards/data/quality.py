@@ -1,7 +1,12 @@
 """数据质量 loaders: how fresh each source is (the core's extract, the exchange feeds), what the exchange
 validation quarantined and rejected, the reconciliation of the marts with the core (marts.fct_reconciliation),
 and the last dbt build's tests (the refresh pipeline's run_results.json). The district's data as a whole:
-only a district scope reads it (``$district``)."""
+only a district scope reads it (``$district``).
+
+完整性说明 (marts.fct_completeness): what the platform does not know, per month, department and gap kind. Its
+rows are whole departments' (or, with no department, the district's own: the exchange feeds), so a scope reads
+the rows of the departments it wholly covers (``dept_in_scope``, as the 公开 tables) and the district-wide rows
+only when it is the district's."""
 
 from __future__ import annotations
 
@@ -14,7 +19,22 @@ from ingest.pipeline import read_run_results
 
 from .connection import cached, frame, rows, settings, stamp
 from .filters import as_of_date, scoped
-from .scope import Scope
+from .scope import Scope, dept_in_scope
+from .sql import rank
+
+# fct_completeness's gap kinds, in the order the page lists them (the mart's accepted values)
+GAP_KINDS = ("feed_day_missing", "quarantine_pending", "unit_silent", "payment_awaiting_bank",
+             "payment_not_cleared", "transfer_unlinked")
+_GAP_ORDER = rank("c.gap_kind", GAP_KINDS)
+
+# the year, the sidebar's department (None = every one in scope; a department's view keeps the district-wide
+# rows, whose gaps — a missing bank or tax file — concern every department) and the scope: a row without a
+# department passes ``dept_in_scope`` only for a district scope (null is never in ``$depts``)
+_COMPLETENESS_FILTER = f"""
+    c.fiscal_year = $year
+    and ($dept is null or c.dept_code = $dept or c.dept_code is null)
+    and {dept_in_scope("c.dept_code")}
+"""
 
 
 @cached
@@ -64,6 +84,38 @@ def reconciliation(scope: Scope) -> pd.DataFrame:
         select measure, count(*) as keys, count(*) filter (where not is_matched) as keys_differing,
                sum(core_amt) as core_total, sum(warehouse_amt) as mart_total
         from marts.fct_reconciliation where $district group by measure order by measure""", scoped(scope))
+
+
+@cached
+def completeness_summary(scope: Scope, year: int, dept: str | None) -> list[dict[str, Any]]:
+    """Per gap kind of ``year`` (GAP_KINDS order, only the kinds with a gap): its names (Chinese, English),
+    items, amount (Decimal yuan, None for kinds without one: missing files, silent units), the departments and
+    months it touches, and the date the data reaches."""
+    return rows(f"""
+        select c.gap_kind, any_value(c.gap_name_zh) as gap_name_zh, any_value(c.gap_name_en) as gap_name_en,
+               sum(c.item_count) as item_count, sum(c.amount) as amount,
+               count(distinct c.dept_code) as depts, count(distinct c.fiscal_month) as months,
+               max(c.as_of_date) as as_of_date
+        from marts.fct_completeness c
+        where {_COMPLETENESS_FILTER}
+        group by c.gap_kind order by {_GAP_ORDER}""", scoped(scope, year=year, dept=dept))
+
+
+@cached
+def completeness_detail(scope: Scope, year: int, dept: str | None) -> pd.DataFrame:
+    """The mart's rows of ``year`` in scope — month, department (null: the district's own), gap kind and its
+    names, feed, items, amount — by month, department and gap kind. Amounts stay Decimal (yuan) in the frame
+    (built from the rows, not through DuckDB's DataFrame, which would make them floats)."""
+    found = rows(f"""
+        select c.fiscal_month, c.dept_code, c.dept_name, c.gap_kind, c.gap_name_zh, c.gap_name_en, c.feed,
+               c.item_count, c.amount
+        from marts.fct_completeness c
+        where {_COMPLETENESS_FILTER}
+        order by c.fiscal_month, c.dept_code nulls first, {_GAP_ORDER}, c.feed""",
+                 scoped(scope, year=year, dept=dept))
+    columns = ["fiscal_month", "dept_code", "dept_name", "gap_kind", "gap_name_zh", "gap_name_en", "feed",
+               "item_count", "amount"]
+    return pd.DataFrame(found, columns=columns)
 
 
 def dbt_results() -> dict[str, Any] | None:

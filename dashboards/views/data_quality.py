@@ -1,5 +1,6 @@
-"""数据质量: how fresh each source is, what the exchange validation quarantined and rejected, and whether
-the warehouse reconciles with the core's control totals."""
+"""数据质量: how fresh each source is, what the exchange validation quarantined and rejected, what the platform
+does not know (完整性说明, marts.fct_completeness) for the sidebar's year and department, and whether the
+warehouse reconciles with the core's control totals."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import data, ui
+from dashboards.data.scope import Scope
 from dashboards.fmt import yuan
 from dashboards.i18n import t
 
@@ -60,6 +62,79 @@ with right:
         st.success(t("没有被拒收的文件", "No rejected files"))
     else:
         st.dataframe(rj, hide_index=True)
+
+
+def feed_name(feed: object) -> str:
+    return "—" if pd.isna(feed) else t(*FEEDS.get(str(feed), (str(feed), str(feed))))
+
+
+def completeness(scope: Scope) -> None:
+    """完整性说明: per gap kind of the sidebar's year (and department) its items and amount, items by month and
+    kind, and the gaps by department and month, so that no figure is read as complete when it is not."""
+    st.subheader(t("完整性说明", "What is not reported"))
+    try:
+        f = ui.filters()
+    except ui.NoData:
+        ui.empty("数据仓库中还没有预算年度", "The warehouse has no fiscal year yet")
+        return
+    summary = data.completeness_summary(scope, f.year, f.dept)
+    as_of = next((r["as_of_date"] for r in summary if r["as_of_date"] is not None), None) or fr["as_of"]
+    st.markdown(t(
+        "下列事项是平台截至数据日期尚不知道或尚未办完的：应报未报的交换文件、隔离未重报的数据行、当月没有任何支付申请的单位、"
+        "已发银行未回单的凭证、已支付未清算的款项、未关联项目的上级转移支付指标。**有缺口的月份和部门，其收入、支出、库款等数字"
+        "并不完整**，应结合本节阅读。笔数按类型分别是天、行、单位或凭证的个数；金额（元）是所涉款项，缺失文件和无申请的单位没有金额。",
+        "What the platform does not know yet, or what has not finished, by the data date: exchange files expected but not "
+        "received, quarantined rows not replayed, units with no payment application in the month, vouchers sent to "
+        "the bank without a receipt, payments not yet cleared, upper-transfer indicators without a project link. "
+        "**Where a month or department has gaps, its revenue, spending and cash figures are not complete**: read "
+        "them with this section. Counts are of days, rows, units or documents, by kind; amounts (yuan) are the money "
+        "involved, none for missing files and silent units."))
+    where = t(f"{f.year} 年", f"{f.year}") + (
+        t(f" · 部门 {f.dept}（另含全区划的交换数据缺口，它们涉及每个部门）",
+          f" · department {f.dept} (and the district-wide exchange-feed gaps, which concern every department)")
+        if f.dept else "")
+    st.caption(where + t(f" · 数据截至 {as_of or '—'} · 不分资金性质", f" · data as of {as_of or '—'} · not split by fund nature"))
+    if not summary:
+        st.success(t("所选年度与范围内没有发现缺口", "No gaps found for the selected year and scope"))
+        return
+    st.warning(t(f"{len(summary)} 类事项存在缺口：相关数字不完整", f"Gaps of {len(summary)} kinds: the figures they touch are not complete"))
+    st.dataframe(pd.DataFrame({
+        t("缺口类型", "Gap"): [t(r["gap_name_zh"], r["gap_name_en"]) for r in summary],
+        t("笔数", "Items"): [int(r["item_count"]) for r in summary],
+        t("金额（元）", "Amount (yuan)"): [yuan(r["amount"]) for r in summary],
+        t("涉及部门", "Departments"): [str(r["depts"]) if r["depts"] else t("全区划", "district-wide")
+                                       for r in summary],
+        t("涉及月份", "Months"): [int(r["months"]) for r in summary],
+    }), hide_index=True)
+
+    detail = data.completeness_detail(scope, f.year, f.dept)
+    st.markdown(t("**各月缺口笔数（按类型）**", "**Items by month and gap kind**"))
+    months = sorted(int(m) for m in detail["fiscal_month"].unique())
+    fig = go.Figure()
+    for r in summary:  # one series per kind, in the summary's order
+        of_kind = detail[detail["gap_kind"] == r["gap_kind"]].groupby("fiscal_month")["item_count"].sum()
+        fig.add_bar(x=months, y=[int(of_kind.get(m, 0)) for m in months], name=t(r["gap_name_zh"], r["gap_name_en"]))
+    fig.update_layout(barmode="group")  # the kinds count different things (days, rows, units, documents)
+    fig.update_xaxes(title_text=t("月份", "Month"), tickmode="array", tickvals=months,
+                     ticktext=[t(f"{m}月", str(m)) for m in months])
+    st.plotly_chart(ui.layout(fig, height=320, yaxis_title=t("笔数", "Items")))
+
+    st.markdown(t("**按部门和月份**", "**By department and month**"))
+    district = t("全区划（交换数据）", "District-wide (exchange feeds)")
+    rows = detail.to_dict("records")
+    st.dataframe(pd.DataFrame({
+        t("月份", "Month"): [int(r["fiscal_month"]) for r in rows],
+        t("部门", "Department"): [district if pd.isna(r["dept_code"])
+                                  else f"{r['dept_code']} {'' if pd.isna(r['dept_name']) else r['dept_name']}".strip()
+                                  for r in rows],
+        t("缺口类型", "Gap"): [t(r["gap_name_zh"], r["gap_name_en"]) for r in rows],
+        t("数据源", "Feed"): [feed_name(r["feed"]) for r in rows],
+        t("笔数", "Items"): [int(r["item_count"]) for r in rows],
+        t("金额（元）", "Amount (yuan)"): [yuan(r["amount"]) for r in rows],
+    }), hide_index=True)
+
+
+completeness(scope)
 
 st.subheader(t("与核心系统对账", "Reconciliation with the core"))
 rec = data.reconciliation(scope)

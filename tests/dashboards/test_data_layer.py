@@ -1,25 +1,28 @@
 """The data layer (dashboards/data/) itself: every connection governed, the package re-exporting every loader,
-the core's project statuses all placed by the loaders that group them, and the disclosure workbook the same as
-ingest's export."""
+the core's project statuses all placed by the loaders that group them, the disclosure workbook the same as
+ingest's export, and the completeness disclosure (fct_completeness) the mart's, within the reader's scope."""
 
 from __future__ import annotations
 
 import ast
 import io
 from contextlib import nullcontext
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+import yaml  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 
 from dashboards import data
-from dashboards.data import connection, projects
+from dashboards.data import connection, projects, quality
 from fiscal_core.domain.projects import LIBRARY_STATES, ProjectStatus
 from ingest.disclosure_export import DisclosureNotFound, export_disclosure
 from ingest.warehouse import GovernedRefusal, refusal
 
-from .conftest import REPO, Warehouse
+from .conftest import REPO, People, Warehouse
 
 DASHBOARDS = REPO / "dashboards"
 DISTRICT = data.Scope(district=True)
@@ -150,3 +153,88 @@ def test_a_loader_given_a_scope_must_apply_it(tiny_home: Path) -> None:
     assert connection.rows(f"select x from marts.t where {in_scope('null')}", scoped(unit)) == []  # a district figure
     assert connection.rows(f"select x from marts.t where {in_scope('null')}", scoped(DISTRICT)) == [{"x": 1}]
     assert connection.rows(f"select x from marts.t where {in_scope(repr('101001'))}", scoped(data.NOTHING)) == []
+
+
+# ---------------------------------------------------------------------------------------------- 完整性说明
+
+
+def _completeness_by_kind(wh: Warehouse, year: int, where: str = "true", params: list[Any] | None = None) \
+        -> dict[str, tuple[int, Decimal | None]]:
+    """Items and amount per gap kind of ``year``, straight from the mart."""
+    return {k: (n, a) for k, n, a in wh.all(
+        "select gap_kind, sum(item_count), sum(amount) from marts.fct_completeness "
+        f"where fiscal_year = ? and ({where}) group by 1", [year, *(params or [])])}
+
+
+def _decimal_sum(amounts: Any) -> Decimal | None:
+    """SQL's sum: None when every amount is missing."""
+    present = [a for a in amounts if a is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def test_completeness_gap_kinds_are_the_marts_accepted_values() -> None:
+    doc = yaml.safe_load((REPO / "dbt/models/marts/quality/fct_completeness.yml").read_text(encoding="utf-8"))
+    column = next(c for c in doc["models"][0]["columns"] if c["name"] == "gap_kind")
+    accepted = next(t["accepted_values"] for t in column["data_tests"] if isinstance(t, dict) and "accepted_values" in t)
+    assert sorted(quality.GAP_KINDS) == sorted(accepted["arguments"]["values"])
+
+
+def test_completeness_totals_per_gap_kind_are_the_marts_for_the_district(fiscal_home: Warehouse) -> None:
+    years = [y for (y,) in fiscal_home.all("select distinct fiscal_year from marts.fct_completeness order by 1")]
+    assert years, "the small district has gaps (at least the vouchers still with the bank on its last day)"
+    for year in years:
+        summary = data.completeness_summary.uncached(DISTRICT, year, None)  # type: ignore[attr-defined]
+        got = {r["gap_kind"]: (r["item_count"], r["amount"]) for r in summary}
+        assert got == _completeness_by_kind(fiscal_home, year)
+        assert [r["gap_kind"] for r in summary] == [k for k in quality.GAP_KINDS if k in got]
+        assert all(r["amount"] is None or isinstance(r["amount"], Decimal) for r in summary)  # never a float
+        detail = data.completeness_detail.uncached(DISTRICT, year, None)  # type: ignore[attr-defined]
+        assert len(detail) == fiscal_home.one("select count(*) from marts.fct_completeness where fiscal_year = ?", [year])
+        assert all(a is None or isinstance(a, Decimal) for a in detail["amount"])
+        by_kind = {k: (int(g["item_count"].sum()), _decimal_sum(g["amount"])) for k, g in detail.groupby("gap_kind")}
+        assert by_kind == got
+        assert detail["dept_code"].isna().any(), "the district sees the district-wide rows (the exchange feeds)"
+
+
+def test_completeness_of_a_department_chosen_in_the_sidebar_keeps_the_district_wide_gaps(fiscal_home: Warehouse) -> None:
+    year, dept = fiscal_home.one("select fiscal_year, min(dept_code) from marts.fct_completeness "
+                                 "where dept_code is not null group by 1 order by 1 desc limit 1")
+    got = {r["gap_kind"]: (r["item_count"], r["amount"])
+           for r in data.completeness_summary.uncached(DISTRICT, year, dept)}  # type: ignore[attr-defined]
+    assert got == _completeness_by_kind(fiscal_home, year, "dept_code = ? or dept_code is null", [dept])
+    detail = data.completeness_detail.uncached(DISTRICT, year, dept)  # type: ignore[attr-defined]
+    assert set(detail["dept_code"].dropna()) == {dept}
+
+
+@pytest.mark.parametrize("role", ["dept_leader", "fin_business", "dept_reviewer", "unit_clerk"])
+def test_completeness_of_a_scope_short_of_the_district_is_its_departments_only(fiscal_home: Warehouse,
+                                                                               people: People, role: str) -> None:
+    """A department's rows for a scope that wholly covers the department; the district-wide rows (the exchange
+    feeds) and every other department's, never. A unit's scope covers no department of several units: nothing."""
+    person = people.one(role)
+    scope = data.viewer(person.user_id).scope
+    assert not scope.district and scope.agencies
+    if role in ("dept_leader", "dept_reviewer"):
+        assert scope.depts == (person.scope_code,)
+    if role == "unit_clerk":
+        units = fiscal_home.one("select count(*) from marts.dim_agency b join marts.dim_agency a "
+                                "on a.dept_code = b.dept_code where a.agency_code = ?", [person.scope_code])
+        assert units > 1 and scope.depts == (), "the clerk's unit is one of several in its department"
+    mine = list(scope.depts)
+    for (year,) in fiscal_home.all("select distinct fiscal_year from marts.fct_completeness order by 1"):
+        others = fiscal_home.one("select count(*) from marts.fct_completeness where fiscal_year = ? "
+                                 "and (dept_code is null or not list_contains(?::varchar[], dept_code))", [year, mine])
+        assert others > 0, "the mart has rows this scope must not see"
+        summary = data.completeness_summary.uncached(scope, year, None)  # type: ignore[attr-defined]
+        assert {r["gap_kind"]: (r["item_count"], r["amount"]) for r in summary} == \
+            _completeness_by_kind(fiscal_home, year, "list_contains(?::varchar[], dept_code)", [mine])
+        detail = data.completeness_detail.uncached(scope, year, None)  # type: ignore[attr-defined]
+        assert set(detail["dept_code"]) <= set(mine) and not detail["dept_code"].isna().any()
+        assert len(detail) == fiscal_home.one("select count(*) from marts.fct_completeness where fiscal_year = ? "
+                                              "and list_contains(?::varchar[], dept_code)", [year, mine])
+        # the sidebar's department cannot widen the scope: another department's, or the district's rows
+        other = fiscal_home.one("select min(dept_code) from marts.dim_agency where dept_code is not null "
+                                "and not list_contains(?::varchar[], dept_code)", [mine])
+        if other is not None:
+            assert data.completeness_detail.uncached(scope, year, other).empty  # type: ignore[attr-defined]
+    assert data.completeness_summary.uncached(data.NOTHING, 2025, None) == []  # type: ignore[attr-defined]

@@ -202,6 +202,53 @@ def test_data_quality_page_reconciles(fiscal_home: Warehouse) -> None:
     assert n >= 10 and any(f"{n} / {n} 项对账一致" in str(s.value) for s in at.success)
 
 
+def _completeness_table(at: AppTest, column: str) -> Any:
+    """The completeness section's dataframe that has ``column`` (the summary: 涉及部门; the detail: 月份)."""
+    found = [df.value for df in at.dataframe if column in df.value.columns]
+    assert len(found) == 1, column
+    return found[0]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_data_quality_page_says_what_is_not_reported(fiscal_home: Warehouse, lang: str) -> None:
+    """完整性说明: per gap kind the mart's items and amount (元) for the sidebar's year, a chart by month and
+    kind, the gaps by department and month, and the statement that the figures are not complete."""
+    at = run("views/data_quality.py", {"lang": lang} if lang == "en" else None)
+    assert_no_error(at)
+    zh = lang == "zh"
+    year = at.session_state["year"]
+    assert any(str(s.value) == ("完整性说明" if zh else "What is not reported") for s in at.subheader)
+    assert ("并不完整" if zh else "are not complete") in texts(at)
+    expected = fiscal_home.all(
+        "select gap_kind, any_value(gap_name_zh), any_value(gap_name_en), sum(item_count), sum(amount), "
+        "count(distinct dept_code), count(distinct fiscal_month) from marts.fct_completeness where fiscal_year = ? "
+        "group by 1", [year])
+    assert expected, "the small district has gaps"
+    summary = _completeness_table(at, "涉及部门" if zh else "Departments")
+    gap, items, amount = ("缺口类型", "笔数", "金额（元）") if zh else ("Gap", "Items", "Amount (yuan)")
+    shown = {r[gap]: (r[items], r[amount]) for r in summary.to_dict("records")}
+    assert shown == {(name_zh if zh else name_en): (n, "—" if a is None else f"{a:,.2f}")
+                     for _, name_zh, name_en, n, a, _, _ in expected}
+    detail = _completeness_table(at, "月份" if zh else "Month")
+    assert len(detail) == fiscal_home.one("select count(*) from marts.fct_completeness where fiscal_year = ?", [year])
+    assert sum(detail[items]) == sum(n for _, _, _, n, _, _, _ in expected)
+    district = "全区划（交换数据）" if zh else "District-wide (exchange feeds)"
+    assert district in set(detail["部门" if zh else "Department"])
+    assert at.get("plotly_chart"), "the items by month and kind"
+
+
+def test_data_quality_completeness_follows_the_sidebars_department(fiscal_home: Warehouse) -> None:
+    dept = fiscal_home.one("select min(dept_code) from marts.fct_completeness where dept_code is not null")
+    at = run("views/data_quality.py", {"dept": dept})
+    assert_no_error(at)
+    year = at.session_state["year"]
+    detail = _completeness_table(at, "月份")
+    n = fiscal_home.one("select count(*) from marts.fct_completeness where fiscal_year = ? "
+                        "and (dept_code = ? or dept_code is null)", [year, dept])
+    assert len(detail) == n
+    assert {d.split(" ")[0] for d in detail["部门"]} <= {dept, "全区划（交换数据）"}
+
+
 def test_english_switch_persists_across_pages(fiscal_home: Warehouse) -> None:
     at = run(query={"lang": "en"})
     assert "Fiscal overview" in at.title[0].value
