@@ -49,7 +49,7 @@ nginx:
 
 # everything, on real SQLite, PostgreSQL, DuckDB, dbt, Dagster and Chromium (what .ci/run calls)
 test: setup postgres chromium nginx
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # the inner loop: unit and integration tests on SQLite, and everything else that builds no district
 test-fast: setup

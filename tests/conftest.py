@@ -28,8 +28,13 @@ SLOW_FOLDERS = {"e2e", "dagster_project", "dashboards", "dbt", "forecast_apps", 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         folder = item.path.parent.name
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or folder in SLOW_FOLDERS:
+        uses_district = bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if uses_district or folder in SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
+        if uses_district:
+            # with pytest-xdist (`make test`: -n 2 --dist loadgroup) the shared district is built once, by the
+            # one worker that runs every test using it; the other tests go to whichever worker is free
+            item.add_marker(pytest.mark.xdist_group("district"))
 
 
 @pytest.fixture(autouse=True)
