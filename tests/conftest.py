@@ -25,16 +25,31 @@ SLOW_FIXTURES = {"district", "built_district"}
 SLOW_FOLDERS = {"e2e", "dagster_project", "dashboards", "dbt", "forecast_apps", "simulate"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Markers by fixture and folder, set as each test is collected (before pytest-xdist reads the groups in its
+    own collection hook)."""
+    folder = item.path.parent.name
+    uses_district = bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
+    if uses_district or folder in SLOW_FOLDERS:
+        item.add_marker(pytest.mark.slow)
+    if uses_district:
+        # with pytest-xdist (`make test`: -n 2 --dist loadgroup) the shared district is built once, by the one
+        # worker that runs every test using it; the other tests go to whichever worker is free
+        item.add_marker(pytest.mark.xdist_group("district"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """pytest-xdist 3.8 groups a test by an ``@group`` suffix it writes into ``item._nodeid``, which pytest 9.2 no
+    longer reads (a node's id is ``item._id``): write the suffix where pytest reads it, so that --dist loadgroup
+    keeps the district's tests on one worker."""
+    if not config.getvalue("loadgroup"):
+        return
+    from _pytest.nodeid import coerce_node_id
+
     for item in items:
-        folder = item.path.parent.name
-        uses_district = bool(SLOW_FIXTURES & set(getattr(item, "fixturenames", ())))
-        if uses_district or folder in SLOW_FOLDERS:
-            item.add_marker(pytest.mark.slow)
-        if uses_district:
-            # with pytest-xdist (`make test`: -n 2 --dist loadgroup) the shared district is built once, by the
-            # one worker that runs every test using it; the other tests go to whichever worker is free
-            item.add_marker(pytest.mark.xdist_group("district"))
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@district")  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
