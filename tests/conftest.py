@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """pytest-xdist 3.8 groups a test by an ``@group`` suffix it writes into ``item._nodeid``, which pytest 9.2 no
     longer reads (a node's id is ``item._id``): write the suffix where pytest reads it, so that --dist loadgroup
     keeps the district's tests on one worker."""
-    if not config.getvalue("loadgroup"):
+    if not getattr(config.option, "loadgroup", False):      # set in xdist workers under --dist loadgroup
         return
     from _pytest.nodeid import coerce_node_id
 
