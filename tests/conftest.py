@@ -33,10 +33,9 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     if uses_district or folder in SLOW_FOLDERS:
         item.add_marker(pytest.mark.slow)
     if uses_district:
-        # with pytest-xdist (`make test`: -n 2 --dist loadgroup) the shared district is built once per group, by
-        # the worker that runs the group's tests; the Dagster tests (their own full refresh_job run) are a group
-        # of their own, so that the two long builds run side by side; the other tests go to whichever worker is free
-        item.add_marker(pytest.mark.xdist_group("dagster" if folder == "dagster_project" else "district"))
+        # with pytest-xdist (`make test`: -n 2 --dist loadgroup) the shared district is built once, by the one
+        # worker that runs every test using it; the other tests go to whichever worker is free
+        item.add_marker(pytest.mark.xdist_group("district"))
 
 
 @pytest.hookimpl(trylast=True)
@@ -50,8 +49,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     for item in items:
         if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
-            group = item.get_closest_marker("xdist_group").args[0]  # type: ignore[union-attr]
-            item._id = coerce_node_id(f"{item.nodeid}@{group}")  # type: ignore[attr-defined]
+            item._id = coerce_node_id(f"{item.nodeid}@district")  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
