@@ -366,7 +366,7 @@ def export_open_data(analytics: str | Path, fiscal_year: int, out: str | Path, *
             report.rows[res.name] = n
             for k, i in enumerate(amounts):
                 report.totals[f"{res.name}.{header[i]}"] = sums[k]
-        report.ties = _tie_to_disclosure(con, build, fiscal_year)
+        report.ties = _tie_to_disclosure(con, build, fiscal_year, codesets)
         completeness = _completeness_summary(con, fiscal_year)
         departments = con.execute("select count(distinct dept_code) from marts.disclosure_1_2_expenditure_summary "
                                   "where fiscal_year = $year", {"year": fiscal_year}).fetchone()[0]  # type: ignore[index]
@@ -385,9 +385,10 @@ def export_open_data(analytics: str | Path, fiscal_year: int, out: str | Path, *
     return report
 
 
-def _tie_to_disclosure(con: duckdb.DuckDBPyConnection, build: Path, year: int) -> list[tuple[str, str, Decimal, Decimal]]:
+def _tie_to_disclosure(con: duckdb.DuckDBPyConnection, build: Path, year: int,
+                       codesets: Path) -> list[tuple[str, str, Decimal, Decimal]]:
     """Each department's budget in the package against the disclosure marts' 合计 rows; any difference raises."""
-    disclosure_column = _fund_disclosure_columns()
+    disclosure_column = _fund_disclosure_columns(codesets)
     package: dict[tuple[str | None, str], Decimal] = {}
     with open(build / "data" / "expenditure.csv", encoding="utf-8-sig", newline="") as fh:
         for r in csv.DictReader(fh):
@@ -411,7 +412,7 @@ def _tie_to_disclosure(con: duckdb.DuckDBPyConnection, build: Path, year: int) -
     return ties
 
 
-def _fund_disclosure_columns(folder: Path = CODESETS_DIR) -> dict[str, str]:
+def _fund_disclosure_columns(folder: Path) -> dict[str, str]:
     with open(folder / "fund_type.csv", encoding="utf-8", newline="") as fh:
         return {r["code"]: r["disclosure_column"] for r in csv.DictReader(fh) if r.get("disclosure_column")}
 
