@@ -149,8 +149,10 @@ def _scrub_person_id(column: str, only_type: str | None = None) -> Scrub:
         if only_type is None:
             keyed = [key.person(v) for v in ids]
         else:
-            keyed = [key.person(v) if ot == only_type else v
-                     for v, ot in zip(ids, tbl.column("object_type").to_pylist(), strict=True)]
+            mask = pc.fill_null(pc.equal(tbl.column("object_type"), only_type), False)
+            if not pc.any(mask).as_py():        # most journal pages hold no person event: leave them as they are
+                return tbl
+            keyed = [key.person(v) if m else v for v, m in zip(ids, mask.to_pylist(), strict=True)]
         return tbl.set_column(tbl.schema.get_field_index(column), column, pa.array(keyed, pa.string()))
     return scrub
 

@@ -345,6 +345,8 @@ def export_open_data(analytics: str | Path, fiscal_year: int, out: str | Path, *
             header = [f.name for f in res.fields]
             amounts = [i for i, f in enumerate(res.fields) if f.type == "number" and f.column_type == "value"]
             sums = [Decimal(0)] * len(amounts)
+            named = [(header.index(col), names[code_list], header.index(code_col))
+                     for col, (code_list, code_col) in _NAMED.items() if col in header]
             n = 0
             with open(path, "w", encoding="utf-8-sig", newline="") as fh:
                 w = csv.writer(fh, lineterminator="\n")
@@ -355,9 +357,8 @@ def export_open_data(analytics: str | Path, fiscal_year: int, out: str | Path, *
                     rows = _rows(con, res.query, fiscal_year)
                 for raw in rows:
                     row = list(raw)
-                    for col, (code_list, code_col) in _NAMED.items():
-                        if col in header:
-                            row[header.index(col)] = names[code_list].get(row[header.index(code_col)])
+                    for at, by_code, code_at in named:
+                        row[at] = by_code.get(row[code_at])
                     for k, i in enumerate(amounts):
                         if row[i] is not None:
                             sums[k] += row[i]

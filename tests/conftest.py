@@ -48,8 +48,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from _pytest.nodeid import coerce_node_id
 
     for item in items:
-        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
-            item._id = coerce_node_id(f"{item.nodeid}@district")  # type: ignore[attr-defined]
+        group = item.get_closest_marker("xdist_group")
+        if group is not None and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{group.args[0]}")  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
