@@ -18,6 +18,11 @@ from fiscal_core.service_layer.core import Core, init_schema
 from .district import Built, District, build_district, simulate_district
 from .support import World
 
+# Passwords in the tests are hashed with argon2-cffi's own test profile (``argon2.profiles.CHEAPEST``): the default
+# profile costs ~0.1 s a hash, and the suite makes hundreds. Set before anything imports the core, and inherited by
+# every process the tests start; ``tests/integration/test_inbox.py`` checks the default profile itself.
+os.environ.setdefault("FISCAL_PASSWORD_PROFILE", "cheapest-for-tests")
+
 # Tiers: `make test-fast` runs what is neither slow nor PostgreSQL (unit and integration on SQLite, in minutes);
 # `make test` runs everything. Slow: whatever builds or uses the shared district (a simulation, dbt, Dagster, a
 # browser, a server, a demo), marked here by the fixtures and folders it uses rather than test by test.

@@ -1,17 +1,22 @@
 """Users, logins, grants, delegation and the divisions' departments: the handlers, journalled.
 
-Passwords are hashed by argon2-cffi's ``PasswordHasher`` (argon2id, the library's parameters); the core
-never stores or journals a password. A refused login still counts: ``LoginRefused`` is a refusal the
+Passwords are hashed by argon2-cffi's ``PasswordHasher`` (argon2id with the library's default parameters, RFC 9106's
+low-memory profile: about 0.1 s a hash); the core never stores or journals a password. ``FISCAL_PASSWORD_PROFILE``
+names another of the library's own profiles (``argon2.profiles``): ``rfc9106-high-memory`` for a bureau that wants
+more, ``cheapest-for-tests`` for the test suite only (what the test session sets; a hash says its parameters, so
+every hash verifies whichever profile made it, and a login under the default rehashes a cheap one). A refused login still counts: ``LoginRefused`` is a refusal the
 unit of work commits (the failure count, the lock and the journal line) before it reaches the caller.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..adapters.identity_repo import IdentityRepo
@@ -31,10 +36,27 @@ from ..domain.identity import (
 )
 from .unit_of_work import UnitOfWork
 
-_HASHER = PasswordHasher()
 ADMINS = frozenset({Role.ADMIN})
-# a dummy hash to verify against when the user does not exist, so a wrong user costs what a wrong password does
-_DUMMY = _HASHER.hash("not-a-user-password")
+PASSWORD_PROFILES = {"rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
+                     "rfc9106-high-memory": profiles.RFC_9106_HIGH_MEMORY,
+                     "cheapest-for-tests": profiles.CHEAPEST}
+
+
+@functools.cache
+def hasher() -> PasswordHasher:
+    name = os.environ.get("FISCAL_PASSWORD_PROFILE") or "rfc9106-low-memory"
+    if name not in PASSWORD_PROFILES:
+        raise ValidationError("password_profile", f"口令哈希参数须为 {'、'.join(PASSWORD_PROFILES)} 之一",
+                              f"FISCAL_PASSWORD_PROFILE must be one of {', '.join(PASSWORD_PROFILES)}",
+                              field="FISCAL_PASSWORD_PROFILE", value=name)
+    return PasswordHasher.from_parameters(PASSWORD_PROFILES[name])
+
+
+@functools.cache
+def _dummy() -> str:
+    """A hash to verify against when the user does not exist, so a wrong user costs what a wrong password does
+    (made on first use: importing the core costs no hash)."""
+    return hasher().hash("not-a-user-password")
 
 
 class LoginRefused(PermissionDenied):
@@ -70,7 +92,7 @@ def add_user(uow: UnitOfWork, cmd: c.AddUser) -> str:
         raise StateError("user_exists", "用户已存在", "user already exists", user_id=uid)
     hashed = None
     if cmd.user_kind == "person":
-        hashed = _HASHER.hash(validate_password(cmd.password or "", uid))
+        hashed = hasher().hash(validate_password(cmd.password or "", uid))
     repo(uow).add_user(uid, cmd.user_name.strip(), cmd.user_kind, hashed, uow.now_naive())
     uow.record(cmd.actor, "user.add", "sys_user", uid, after={"user_name": cmd.user_name.strip(),
                                                                "user_kind": cmd.user_kind})
@@ -81,7 +103,7 @@ def set_password(uow: UnitOfWork, cmd: c.SetPassword) -> None:
     if cmd.actor.user_id != cmd.user_id:
         authorize(cmd.actor, ADMINS, action="user.password")
     _user(uow, cmd.user_id, lock=True)
-    repo(uow).set_password(cmd.user_id, _HASHER.hash(validate_password(cmd.password, cmd.user_id)), uow.now_naive())
+    repo(uow).set_password(cmd.user_id, hasher().hash(validate_password(cmd.password, cmd.user_id)), uow.now_naive())
     uow.record(cmd.actor, "user.password", "sys_user", cmd.user_id)
 
 
@@ -90,14 +112,14 @@ def authenticate(uow: UnitOfWork, cmd: c.Authenticate) -> Account:
     row = repo(uow).user(cmd.user_id, lock=True)
     if row is None or not row["is_enabled"] or not row["password_hash"]:
         with contextlib.suppress(VerificationError):
-            _HASHER.verify(_DUMMY, cmd.password or "x")
+            hasher().verify(_dummy(), cmd.password or "x")
         raise LoginRefused("login.failed", "用户名或密码错误", "wrong user name or password")
     locked = row["locked_until"]
     if locked is not None and _dt(locked) > now:
         raise AccountLocked("login.locked", "登录失败次数过多，账户已暂时锁定，请稍后再试",
                             "too many failed logins: the account is locked for a while", user_id=cmd.user_id)
     try:
-        _HASHER.verify(row["password_hash"], cmd.password or "")
+        hasher().verify(row["password_hash"], cmd.password or "")
     except (VerificationError, InvalidHashError):
         failed = int(row["failed_logins"]) + 1
         until = now + timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None
@@ -109,8 +131,8 @@ def authenticate(uow: UnitOfWork, cmd: c.Authenticate) -> Account:
                                 "too many failed logins: the account is locked for a while",
                                 user_id=cmd.user_id) from None
         raise LoginRefused("login.failed", "用户名或密码错误", "wrong user name or password") from None
-    if _HASHER.check_needs_rehash(row["password_hash"]):
-        repo(uow).set_password(cmd.user_id, _HASHER.hash(cmd.password), now)
+    if hasher().check_needs_rehash(row["password_hash"]):
+        repo(uow).set_password(cmd.user_id, hasher().hash(cmd.password), now)
     repo(uow).login_ok(cmd.user_id, now)
     uow.record(cmd.actor, "user.login", "sys_user", cmd.user_id)
     return account(uow, cmd.user_id)

@@ -124,12 +124,13 @@ def test_payment_trace_tells_where_the_money_came_from(built_district: Built) ->
 def test_incremental_refresh_equals_full_rebuild(district: District, built_district: Built, tmp_path: Path) -> None:
     """The shared district's core and inbox as April starts, refreshed through the whole pipeline, then moved
     forward to the final core and the month's new files and refreshed incrementally: the marts equal the full
-    rebuild of the final district, row for row."""
+    rebuild of the final district, row for row. (Forecasts are not compared, so neither refresh makes them: the
+    Dagster tests run the incremental forecast step.)"""
     home = copy_home(district.early, tmp_path / "home")
-    first = refresh_home(home)
+    first = refresh_home(home, forecasts=False)
     assert first.mode == "full"
     assert grow(home, district)
-    inc = refresh_home(home)
+    inc = refresh_home(home, forecasts=False)
     assert inc.mode == "incremental" and inc.extract is not None and inc.extract.from_seq > 0
     assert inc.reconciliation is not None and inc.reconciliation.ok
     # the incremental models (int_journal_events, int_payment_bills_rolled, int_indicator_ledger_summed) were

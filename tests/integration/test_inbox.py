@@ -207,6 +207,42 @@ def test_login_checks_the_password_counts_failures_and_locks(world: World) -> No
     world.assert_consistent()
 
 
+@pytest.fixture
+def password_profile(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Choose the hashing profile for one test (the session runs on the cheap one, tests/conftest.py)."""
+    def choose(name: str | None) -> Any:
+        if name is None:
+            monkeypatch.delenv("FISCAL_PASSWORD_PROFILE", raising=False)
+        else:
+            monkeypatch.setenv("FISCAL_PASSWORD_PROFILE", name)
+        identity.hasher.cache_clear()
+        return identity.hasher
+    yield choose
+    monkeypatch.undo()
+    identity.hasher.cache_clear()
+
+
+def test_the_default_password_profile_is_rfc_9106_and_a_cheap_hash_is_rehashed_at_login(
+        world: World, password_profile: Any) -> None:
+    from argon2 import profiles
+
+    users(world)                                      # hashed with the suite's cheap profile
+    with world.core.db.read() as conn:
+        cheap = conn.execute(text("SELECT password_hash FROM sys_user WHERE user_id = 'fz101001'")).scalar()
+    assert "m=8," in cheap
+    hasher = password_profile(None)()                 # a deployment that sets nothing
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (
+        profiles.RFC_9106_LOW_MEMORY.time_cost, profiles.RFC_9106_LOW_MEMORY.memory_cost, 4)
+    world.h(c.Authenticate("fz101001", PW))           # the login verifies the old hash and stores a default one
+    with world.core.db.read() as conn:
+        strong = conn.execute(text("SELECT password_hash FROM sys_user WHERE user_id = 'fz101001'")).scalar()
+    assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and PW not in strong
+    world.h(c.Authenticate("fz101001", PW))           # and it still logs in
+    with pytest.raises(ValidationError) as e:
+        password_profile("md5")()
+    assert e.value.fields["field"] == "FISCAL_PASSWORD_PROFILE" and "cheapest-for-tests" in e.value.en
+
+
 def test_passwords_follow_the_rules(world: World) -> None:
     with pytest.raises(ValidationError) as e:
         world.h(c.AddUser("short", "短", "abc", actor=ADMIN))
