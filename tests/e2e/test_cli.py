@@ -46,7 +46,10 @@ def tamper(env: dict[str, str], seq: int) -> None:
     execute(env, "UPDATE journal SET opinion = opinion || '（已篡改）' WHERE seq = %s", seq)
 
 
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_demo_then_verify_then_tamper(env: dict[str, str]) -> None:
+    """The whole demo once, on the production backend (the default SQLite core's part of it is each step's own
+    test: simulate and verify below, `fiscal refresh` in tests/dagster_project, the demo people in tests/api)."""
     demo = run(env, "demo", "--no-serve", *SMALL)
     assert demo.returncode == 0, demo.stderr
     assert "日志哈希链：完整；台账恒等式：成立" in demo.stdout
@@ -78,7 +81,7 @@ def delete_tail(env: dict[str, str], keep: int) -> None:
     execute(env, "DELETE FROM journal WHERE seq > %s", keep)
 
 
-def test_anchor_catches_a_truncated_journal(env: dict[str, str]) -> None:
+def test_verify_names_a_changed_row_and_the_anchor_a_truncated_journal(env: dict[str, str]) -> None:
     # six weeks of business are journal enough to anchor and cut
     sim = run(env, "--lang", "en", "simulate", "--scale", "0.01", "--years", "1", "--as-of", "2025-02-15")
     assert sim.returncode == 0, sim.stderr
@@ -86,6 +89,11 @@ def test_anchor_catches_a_truncated_journal(env: dict[str, str]) -> None:
     anchored = run(env, "audit", "anchor")
     assert anchored.returncode == 0 and "已记录锚点" in anchored.stdout
     tip = int(anchored.stdout.split("序号 ")[1].split("，")[0])
+    tamper(env, 137)                    # one row changed behind the journal's back is named …
+    broken = run(env, "audit", "verify")
+    assert broken.returncode == 1 and "第 137 条" in broken.stderr
+    execute(env, "UPDATE journal SET opinion = replace(opinion, '（已篡改）', '') WHERE seq = %s", 137)
+    assert run(env, "audit", "verify").returncode == 0      # … and put back, the chain holds again
     delete_tail(env, tip - 10)          # the chain that remains is intact on its own …
     broken = run(env, "audit", "verify")
     assert broken.returncode == 1       # … but the anchor outside the database no longer matches
