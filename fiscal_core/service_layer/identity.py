@@ -1,10 +1,11 @@
 """Users, logins, grants, delegation and the divisions' departments: the handlers, journalled.
 
-Passwords are hashed by argon2-cffi's ``PasswordHasher`` (argon2id with the library's default parameters, RFC 9106's
-low-memory profile: about 0.1 s a hash); the core never stores or journals a password. ``FISCAL_PASSWORD_PROFILE``
-names another of the library's own profiles (``argon2.profiles``): ``rfc9106-high-memory`` for a bureau that wants
-more, ``cheapest-for-tests`` for the test suite only (what the test session sets; a hash says its parameters, so
-every hash verifies whichever profile made it, and a login under the default rehashes a cheap one). A refused login still counts: ``LoginRefused`` is a refusal the
+Passwords are hashed by argon2-cffi's ``PasswordHasher`` (argon2id with the library's default parameters, RFC
+9106's low-memory profile: about 0.1 s a hash); the core never stores or journals a password.
+``FISCAL_PASSWORD_PROFILE`` names another of the library's own profiles (``argon2.profiles``):
+``rfc9106-high-memory`` for a bureau that wants more, ``cheapest-for-tests`` for the test suite only (what the test
+session sets). A hash states its parameters, so every hash verifies whichever profile made it, and a login under
+the default rehashes a cheap one. A refused login still counts: ``LoginRefused`` is a refusal the
 unit of work commits (the failure count, the lock and the journal line) before it reaches the caller.
 """
 

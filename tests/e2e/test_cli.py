@@ -42,8 +42,13 @@ def execute(env: dict[str, str], sql: str, param: object) -> None:
             conn.execute(sql.replace("%s", "?"), (param,))
 
 
-def tamper(env: dict[str, str], seq: int) -> None:
-    execute(env, "UPDATE journal SET opinion = opinion || '（已篡改）' WHERE seq = %s", seq)
+TAMPERED = "（已篡改）"
+
+
+def tamper(env: dict[str, str], seq: int, *, undo: bool = False) -> None:
+    """Change one journal row's opinion behind the platform's back (``undo``: change it back)."""
+    new = f"replace(opinion, '{TAMPERED}', '')" if undo else f"opinion || '{TAMPERED}'"
+    execute(env, f"UPDATE journal SET opinion = {new} WHERE seq = %s", seq)
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -92,7 +97,7 @@ def test_verify_names_a_changed_row_and_the_anchor_a_truncated_journal(env: dict
     tamper(env, 137)                    # one row changed behind the journal's back is named …
     broken = run(env, "audit", "verify")
     assert broken.returncode == 1 and "第 137 条" in broken.stderr
-    execute(env, "UPDATE journal SET opinion = replace(opinion, '（已篡改）', '') WHERE seq = %s", 137)
+    tamper(env, 137, undo=True)
     assert run(env, "audit", "verify").returncode == 0      # … and put back, the chain holds again
     delete_tail(env, tip - 10)          # the chain that remains is intact on its own …
     broken = run(env, "audit", "verify")
