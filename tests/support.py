@@ -101,6 +101,30 @@ class World:
         pro = self.project(agency, cat, max(amount, 1_000_000_00))
         return pro, self.indicator(pro, amount, agency=agency, func=func, eco=eco, fund=fund)
 
+    def add_division(self, i: int) -> tuple[str, str]:
+        """Another 区划, 3205{i}000, with one department and one school: (mof_div_code, school agency code)."""
+        div, dep = f"3205{i:02d}000", f"9{i:02d}"
+        unit = f"{dep}001"
+        h = self.h
+        h(c.RegisterMofDiv(div, f"测试区划{i}", actor=ADMIN))
+        h(c.RegisterAgency(dep, f"测试教育局{i}", div, "1", accounts=(
+            Account(f"{dep}12", f"测试教育局{i}零余额账户", "农行", "12", False),), exp_func_code="2050101",
+            actor=ADMIN))
+        h(c.RegisterAgency(unit, f"测试学校{i}", div, "3", parent_code=dep, accounts=(
+            Account(f"{unit}12", f"测试学校{i}零余额账户", "农行", "12", False),
+            Account(f"{unit}61", f"测试学校{i}工资统发户", "农行", "61", False),
+            Account(f"{unit}63", f"测试学校{i}", "工行", "63", True)), exp_func_code="2050202", actor=ADMIN))
+        return div, unit
+
+    def funded_in(self, unit: str, amount: int) -> str:
+        """An executable indicator of ``amount`` fen for ``unit`` of any 区划 (its own department reviews the
+        project, whose code is the unit's first three digits)."""
+        pro = self.declare(unit, "31", max(amount, 1_000_000_00))
+        for action, who in (("submit", clerk(unit)), ("approve", leader(unit)), ("approve", dept(unit[:3])),
+                            ("approve", BUSINESS)):
+            self.h(c.ProjectAction(pro, action, "同意", actor=who))
+        return self.indicator(pro, amount, agency=unit)
+
     def pay_cmd(self, bgt_id: str, amount: int, **kw: Any) -> c.SubmitPayment:
         ind = self.core.indicator(bgt_id)
         assert ind is not None

@@ -19,39 +19,13 @@ from sqlalchemy import text
 
 from fiscal_core.adapters.db import Database
 from fiscal_core.domain import commands as c
-from fiscal_core.domain.agencies import Account
 from fiscal_core.domain.errors import DomainError
 from fiscal_core.domain.journal import GENESIS, LEGACY, PLATFORM, chain_hash
 from fiscal_core.service_layer.core import Core
 
-from ..support import ADMIN, BUSINESS, DIV, World, clerk, dept, leader
+from ..support import DIV, World, leader
 
 AMOUNT = 100_00
-
-
-def add_div(world: World, i: int) -> tuple[str, str]:
-    """区划 3205{i}000 with one department and one school: (mof_div_code, school agency code)."""
-    div, dep = f"3205{i:02d}000", f"9{i:02d}"
-    unit = f"{dep}001"
-    h = world.h
-    h(c.RegisterMofDiv(div, f"测试区划{i}", actor=ADMIN))
-    h(c.RegisterAgency(dep, f"测试教育局{i}", div, "1", accounts=(Account(f"{dep}12", f"测试教育局{i}零余额账户",
-                                                                        "农行", "12", False),),
-                       exp_func_code="2050101", actor=ADMIN))
-    h(c.RegisterAgency(unit, f"测试学校{i}", div, "3", parent_code=dep, accounts=(
-        Account(f"{unit}12", f"测试学校{i}零余额账户", "农行", "12", False),
-        Account(f"{unit}61", f"测试学校{i}工资统发户", "农行", "61", False),
-        Account(f"{unit}63", f"测试学校{i}", "工行", "63", True)), exp_func_code="2050202", actor=ADMIN))
-    return div, unit
-
-
-def funded_in(world: World, unit: str, amount: int) -> str:
-    """An executable indicator of ``amount`` fen for ``unit`` (its own department reviews the project)."""
-    pro = world.declare(unit, "31", 1_000_000_00)
-    for action, who in (("submit", clerk(unit)), ("approve", leader(unit)), ("approve", dept(unit[:3])),
-                        ("approve", BUSINESS)):
-        world.h(c.ProjectAction(pro, action, "同意", actor=who))
-    return world.indicator(pro, amount, agency=unit)
 
 
 def _sql(core: Core, sql: str, **params: Any) -> Any:
@@ -63,8 +37,8 @@ def _sql(core: Core, sql: str, **params: Any) -> Any:
 
 
 def test_each_division_has_its_own_chain_and_a_tampered_row_is_named_in_it(world: World) -> None:
-    div, unit = add_div(world, 11)
-    app = world.pay(funded_in(world, unit, 10 * AMOUNT), AMOUNT).pay_app_id
+    div, unit = world.add_division(11)
+    app = world.pay(world.funded_in(unit, 10 * AMOUNT), AMOUNT).pay_app_id
     home = world.pay(world.funded(10 * AMOUNT)[1], AMOUNT).pay_app_id
     world.h(c.ReviewPayment(app, "approve", "同意", actor=leader(unit)))   # a review joins the payment's chain
     report = world.core.verify_journal()
@@ -88,8 +62,8 @@ def test_each_division_has_its_own_chain_and_a_tampered_row_is_named_in_it(world
 
 
 def test_anchors_catch_a_rewritten_chain_and_a_tampered_anchor(world: World) -> None:
-    div, unit = add_div(world, 12)
-    bgt = funded_in(world, unit, 10 * AMOUNT)
+    div, unit = world.add_division(12)
+    bgt = world.funded_in(unit, 10 * AMOUNT)
     world.pay(bgt, AMOUNT)
     first = world.core.anchor_journal()
     assert first.anchor_no == 1 and {t[0] for t in first.tips} >= {div, DIV, PLATFORM}
@@ -150,8 +124,8 @@ def test_eight_writers_in_eight_divisions_write_valid_chains(world: World) -> No
     covered, per_writer = 30, 40       # each 区划's indicator covers 30 of its writer's 40 applications
     jobs = []
     for i in range(8):
-        div, unit = add_div(world, 20 + i)
-        cmd = world.pay_cmd(funded_in(world, unit, covered * AMOUNT), AMOUNT)
+        div, unit = world.add_division(20 + i)
+        cmd = world.pay_cmd(world.funded_in(unit, covered * AMOUNT), AMOUNT)
         jobs.append((div, {f: getattr(cmd, f) for f in cmd.__dataclass_fields__}))
     url = world.core.db.url.render_as_string(hide_password=False)
     with ProcessPoolExecutor(8, mp_context=mp.get_context("spawn")) as pool:
