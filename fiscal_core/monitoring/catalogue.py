@@ -317,7 +317,13 @@ DBT_PARAMS = "dbt/models/intermediate/monitoring/int_mon_rule_param_defaults.sql
 
 
 def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+    """A SQL string literal for the generated models. A quote inside is escaped by dbt's cross-database
+    ``escape_single_quotes`` (doubled on DuckDB, backslashed on Spark, where ``'a''b'`` would read as two
+    adjacent literals and lose the quote)."""
+    if "'" not in s:
+        return "'" + s + "'"
+    assert not any(c in s for c in '"\\{}'), s
+    return "'{{ dbt.escape_single_quotes(\"" + s + "\") }}'"
 
 
 def dbt_catalogue_sql() -> str:

@@ -1,6 +1,6 @@
 -- One row per indicator: the append-only ledger summed. The core keeps the same sums as running columns
 -- on ba_bgt_info; fct_indicator_balance is built from these and a test proves the two agree to the fen.
-{{ config(materialized='incremental', unique_key='bgt_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='bgt_id', incremental_strategy=fiscal.keyed_incremental_strategy(),
           on_schema_change='fail') }}
 -- Incremental: only the indicators with ledger entries since the last dbt build (env
 -- FISCAL_REFRESH_SINCE_LEDGER, set by the refresh pipeline) are summed again, over all their entries; when it

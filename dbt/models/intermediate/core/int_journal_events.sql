@@ -22,8 +22,8 @@ events as (
         action,
         object_type,
         object_id,
-        json_extract_string(after_json, '$.pro_status') as pro_status_after,
-        json_extract_string(after_json, '$.status') as status_after,
+        {{ fiscal.json_extract_text('after_json', '$.pro_status') }} as pro_status_after,
+        {{ fiscal.json_extract_text('after_json', '$.status') }} as status_after,
         opinion,
         after_json
     from journal

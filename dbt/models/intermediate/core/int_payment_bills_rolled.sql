@@ -1,6 +1,6 @@
 -- One row per payment application: its vouchers (bills) rolled up. A bank failure leaves a 'pay' bill with
 -- xpay_amt 0 and a re-issue adds another; refunds are negative 'refund' bills; clearing stamps act_lqd_date.
-{{ config(materialized='incremental', unique_key='pay_app_id', incremental_strategy='delete+insert',
+{{ config(materialized='incremental', unique_key='pay_app_id', incremental_strategy=fiscal.keyed_incremental_strategy(),
           on_schema_change='fail') }}
 -- Incremental: only the applications journalled since the last dbt build (env FISCAL_REFRESH_SINCE_SEQ, set by
 -- the refresh pipeline) are rolled up again; the extract re-reads exactly their bills. When it is empty, every

@@ -25,10 +25,10 @@ monthly as (
         mof_div_code,
         fiscal_year,
         agency_code,
-        strftime(create_date, '%Y-%m') as period,
+        {{ fiscal.format_date('create_date', '%Y-%m') }} as period,
         cast(sum(net_paid_amt) as decimal(18, 2)) as cash_amt,
         count(*) as payments,
-        list(pay_app_id order by pay_app_id) as pay_app_ids
+        {{ fiscal.array_agg_ordered('pay_app_id', 'pay_app_id') }} as pay_app_ids
     from payments
     group by 1, 2, 3, 4
 
@@ -40,10 +40,10 @@ yearly as (
         mof_div_code,
         fiscal_year,
         agency_code,
-        cast(fiscal_year as varchar) as period,
+        cast(fiscal_year as {{ dbt.type_string() }}) as period,
         cast(sum(net_paid_amt) as decimal(18, 2)) as cash_amt,
         count(*) as payments,
-        list(pay_app_id order by pay_app_id) as pay_app_ids
+        {{ fiscal.array_agg_ordered('pay_app_id', 'pay_app_id') }} as pay_app_ids
     from payments
     group by 1, 2, 3, 4
 
@@ -71,18 +71,18 @@ final as (
         fiscal_year,
         period,
         agency_code,
-        cast(null as varchar) as pro_code,
-        cast(null as varchar) as bgt_id,
-        cast(null as varchar) as pay_app_id,
-        cast(null as varchar) as payee_acct_name,
+        cast(null as {{ dbt.type_string() }}) as pro_code,
+        cast(null as {{ dbt.type_string() }}) as bgt_id,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as payee_acct_name,
         cash_amt as amount,
         agency_code || '|' || period as object_key,
-        cast(json_object('window', window_kind, 'cash_amt', cash_amt, 'limit', cast(limit_amt as decimal(18, 2)),
-                         'payments', payments, 'pay_app_ids', pay_app_ids) as varchar) as evidence,
+        {{ fiscal.json_object_text("'window', window_kind, 'cash_amt', cash_amt, 'limit', cast(limit_amt as decimal(18, 2)),
+                         'payments', payments, 'pay_app_ids', pay_app_ids") }} as evidence,
         '单位' || case when window_kind = 'month' then '当月' else '当年' end || '现金支付累计 '
-            || cast(cash_amt as varchar) || ' 元，超过限额 ' || cast(cast(limit_amt as decimal(18, 2)) as varchar)
-            || ' 元 (cash payments in the ' || window_kind || ' ' || cast(cash_amt as varchar) || ' above '
-            || cast(cast(limit_amt as decimal(18, 2)) as varchar) || ')' as message
+            || cast(cash_amt as {{ dbt.type_string() }}) || ' 元，超过限额 ' || cast(cast(limit_amt as decimal(18, 2)) as {{ dbt.type_string() }})
+            || ' 元 (cash payments in the ' || window_kind || ' ' || cast(cash_amt as {{ dbt.type_string() }}) || ' above '
+            || cast(cast(limit_amt as decimal(18, 2)) as {{ dbt.type_string() }}) || ')' as message
     from hits
 
 )

@@ -63,20 +63,19 @@ final as (
         'R08' as rule_code,
         mof_div_code,
         fiscal_year,
-        cast(fiscal_year as varchar) as period,
+        cast(fiscal_year as {{ dbt.type_string() }}) as period,
         agency_code,
-        cast(null as varchar) as pro_code,
+        cast(null as {{ dbt.type_string() }}) as pro_code,
         case when indicators = 1 then first_bgt_id end as bgt_id,
-        cast(null as varchar) as pay_app_id,
-        cast(null as varchar) as payee_acct_name,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as payee_acct_name,
         cast(executed_amt - initial_budget_amt as decimal(18, 2)) as amount,
-        agency_code || '|' || cast(fiscal_year as varchar) || '|' || sangong_kind as object_key,
-        cast(json_object('sangong_kind', sangong_kind, 'executed_amt', executed_amt,
-                         'initial_budget_amt', initial_budget_amt, 'ratio', ratio, 'payments', payments)
-             as varchar) as evidence,
-        sangong_kind || '本年已支付 ' || cast(executed_amt as varchar) || ' 元，超过年初预算 '
-            || cast(initial_budget_amt as varchar) || ' 元 (三公 ' || sangong_kind || ' executed '
-            || cast(executed_amt as varchar) || ' above the initial budget ' || cast(initial_budget_amt as varchar)
+        agency_code || '|' || cast(fiscal_year as {{ dbt.type_string() }}) || '|' || sangong_kind as object_key,
+        {{ fiscal.json_object_text("'sangong_kind', sangong_kind, 'executed_amt', executed_amt,
+                         'initial_budget_amt', initial_budget_amt, 'ratio', cast(ratio as double), 'payments', payments") }} as evidence,
+        sangong_kind || '本年已支付 ' || cast(executed_amt as {{ dbt.type_string() }}) || ' 元，超过年初预算 '
+            || cast(initial_budget_amt as {{ dbt.type_string() }}) || ' 元 (三公 ' || sangong_kind || ' executed '
+            || cast(executed_amt as {{ dbt.type_string() }}) || ' above the initial budget ' || cast(initial_budget_amt as {{ dbt.type_string() }})
             || ')' as message
     from hits
 

@@ -53,7 +53,8 @@ spent as (
         cast(sum(net_paid_amt) as decimal(18, 2)) as executed_amt,
         cast(coalesce(sum(net_paid_amt) filter (where month(create_date) in (11, 12)), 0) as decimal(18, 2))
             as nov_dec_amt,
-        list(pay_app_id order by pay_app_id) filter (where month(create_date) in (11, 12) and is_executed)
+        {{ fiscal.array_agg_ordered('pay_app_id', 'pay_app_id',
+                                  where='month(create_date) in (11, 12) and is_executed') }}
             as nov_dec_pay_app_ids
     from {{ ref('int_mon_payments') }}
     where is_executed
@@ -70,7 +71,7 @@ hits as (
         s.nov_dec_amt,
         s.nov_dec_pay_app_ids,
         p.share,
-        s.nov_dec_amt / a.adjusted_amt as nov_dec_share
+        cast(s.nov_dec_amt as double) / cast(a.adjusted_amt as double) as nov_dec_share
     from indicators as i
     inner join params as p on p.mof_div_code = i.mof_div_code
     inner join adjusted as a on a.bgt_id = i.bgt_id
@@ -87,21 +88,21 @@ final as (
         'R10' as rule_code,
         mof_div_code,
         fiscal_year,
-        cast(fiscal_year as varchar) as period,
+        cast(fiscal_year as {{ dbt.type_string() }}) as period,
         agency_code,
         pro_code,
         bgt_id,
-        cast(null as varchar) as pay_app_id,
-        cast(null as varchar) as payee_acct_name,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as payee_acct_name,
         nov_dec_amt as amount,
-        bgt_id || '|' || cast(fiscal_year as varchar) as object_key,
-        cast(json_object('adjusted_amt', adjusted_amt, 'nov_dec_amt', nov_dec_amt, 'executed_amt', executed_amt,
-                         'nov_dec_share', round(nov_dec_share, 4), 'share', share,
-                         'source_type_code', source_type_code, 'pay_app_ids', nov_dec_pay_app_ids) as varchar)
+        bgt_id || '|' || cast(fiscal_year as {{ dbt.type_string() }}) as object_key,
+        {{ fiscal.json_object_text("'adjusted_amt', adjusted_amt, 'nov_dec_amt', nov_dec_amt, 'executed_amt', executed_amt,
+                         'nov_dec_share', round(nov_dec_share, 4), 'share', cast(share as double),
+                         'source_type_code', source_type_code, 'pay_app_ids', nov_dec_pay_app_ids") }}
             as evidence,
-        '11-12月支付 ' || cast(nov_dec_amt as varchar) || ' 元，占调整后指标 ' || cast(adjusted_amt as varchar)
-            || ' 元的 ' || cast(round(nov_dec_share * 100, 1) as varchar) || '% (Nov-Dec spending '
-            || cast(round(nov_dec_share * 100, 1) as varchar) || '% of the indicator)' as message
+        '11-12月支付 ' || cast(nov_dec_amt as {{ dbt.type_string() }}) || ' 元，占调整后指标 ' || cast(adjusted_amt as {{ dbt.type_string() }})
+            || ' 元的 ' || cast(round(nov_dec_share * 100, 1) as {{ dbt.type_string() }}) || '% (Nov-Dec spending '
+            || cast(round(nov_dec_share * 100, 1) as {{ dbt.type_string() }}) || '% of the indicator)' as message
     from hits
 
 )

@@ -54,7 +54,7 @@ quarters as (
     from indicators as i
     inner join available as a on a.bgt_id = i.bgt_id
     inner join params as p on p.mof_div_code = i.mof_div_code
-    cross join (select unnest([1, 2, 3, 4]) as quarter) as q
+    cross join {{ fiscal.integer_series(1, 5, 'quarter') }} as q
     cross join as_of as o
     where q.quarter >= p.first_quarter
         and last_day(make_date(i.fiscal_year, q.quarter * 3, 1)) < o.as_of_date
@@ -102,9 +102,9 @@ measured as (
         a.adjusted_amt,
         e.executed_amt,
         p.ratio,
-        (date_diff('day', q.start_date, q.quarter_end) + 1)
-            / (date_diff('day', q.start_date, make_date(i.fiscal_year, 12, 31)) + 1) as time_progress,
-        e.executed_amt / a.adjusted_amt as execution_rate
+        ({{ dbt.datediff('q.start_date', 'q.quarter_end', 'day') }} + 1)
+            / ({{ dbt.datediff('q.start_date', 'make_date(i.fiscal_year, 12, 31)', 'day') }} + 1) as time_progress,
+        cast(e.executed_amt as double) / cast(a.adjusted_amt as double) as execution_rate
     from quarters as q
     inner join indicators as i on i.bgt_id = q.bgt_id
     inner join params as p on p.mof_div_code = i.mof_div_code
@@ -120,23 +120,23 @@ final as (
         'R11' as rule_code,
         mof_div_code,
         fiscal_year,
-        cast(fiscal_year as varchar) || 'Q' || cast(quarter as varchar) as period,
+        cast(fiscal_year as {{ dbt.type_string() }}) || 'Q' || cast(quarter as {{ dbt.type_string() }}) as period,
         agency_code,
         pro_code,
         bgt_id,
-        cast(null as varchar) as pay_app_id,
-        cast(null as varchar) as payee_acct_name,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as payee_acct_name,
         cast(adjusted_amt - executed_amt as decimal(18, 2)) as amount,
-        bgt_id || '|' || cast(fiscal_year as varchar) || 'Q' || cast(quarter as varchar) as object_key,
-        cast(json_object('quarter_end', quarter_end, 'available_from', start_date, 'adjusted_amt', adjusted_amt,
+        bgt_id || '|' || cast(fiscal_year as {{ dbt.type_string() }}) || 'Q' || cast(quarter as {{ dbt.type_string() }}) as object_key,
+        {{ fiscal.json_object_text("'quarter_end', quarter_end, 'available_from', start_date, 'adjusted_amt', adjusted_amt,
                          'executed_amt', executed_amt, 'execution_rate', round(execution_rate, 4),
-                         'time_progress', round(time_progress, 4), 'ratio', ratio,
+                         'time_progress', round(time_progress, 4), 'ratio', cast(ratio as double),
                          'band', case when execution_rate < time_progress * ratio / 2 then '严重滞后' else '滞后' end,
-                         'source_type_code', source_type_code) as varchar) as evidence,
-        cast(quarter_end as varchar) || ' 执行率 ' || cast(round(execution_rate * 100, 1) as varchar) || '%，序时进度 '
-            || cast(round(time_progress * 100, 1) as varchar) || '% (execution '
-            || cast(round(execution_rate * 100, 1) as varchar) || '% against time progress '
-            || cast(round(time_progress * 100, 1) as varchar) || '%)' as message
+                         'source_type_code', source_type_code") }} as evidence,
+        cast(quarter_end as {{ dbt.type_string() }}) || ' 执行率 ' || cast(round(execution_rate * 100, 1) as {{ dbt.type_string() }}) || '%，序时进度 '
+            || cast(round(time_progress * 100, 1) as {{ dbt.type_string() }}) || '% (execution '
+            || cast(round(execution_rate * 100, 1) as {{ dbt.type_string() }}) || '% against time progress '
+            || cast(round(time_progress * 100, 1) as {{ dbt.type_string() }}) || '%)' as message
     from measured
     where execution_rate < time_progress * ratio
 

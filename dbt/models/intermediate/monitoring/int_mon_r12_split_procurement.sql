@@ -43,15 +43,15 @@ grouped as (
         p.fiscal_year,
         p.agency_code,
         p.payee_acct_name,
-        cast(p.fiscal_year as varchar) || 'Q' || cast(quarter(p.create_date) as varchar) as period,
+        cast(p.fiscal_year as {{ dbt.type_string() }}) || 'Q' || cast(quarter(p.create_date) as {{ dbt.type_string() }}) as period,
         count(*) as payments,
         cast(sum(p.pay_app_amt) as decimal(18, 2)) as total_amt,
         max(p.pay_app_amt) as max_amt,
         count(distinct p.bgt_id) as indicators,
         min(p.bgt_id) as first_bgt_id,
         min(p.pro_code) as first_pro_code,
-        list(p.pay_app_id order by p.create_date, p.pay_app_id) as pay_app_ids,
-        list(distinct p.dep_bgt_eco_code) as eco_codes
+        {{ fiscal.array_agg_ordered('p.pay_app_id', 'p.create_date, p.pay_app_id') }} as pay_app_ids,
+        {{ fiscal.array_agg_distinct('p.dep_bgt_eco_code') }} as eco_codes
     from payments as p
     inner join params as r on r.mof_div_code = p.mof_div_code
     where r.excluded_codes not like '%,' || p.dep_bgt_eco_code || ',%'
@@ -79,16 +79,16 @@ final as (
         agency_code,
         case when indicators = 1 then first_pro_code end as pro_code,
         case when indicators = 1 then first_bgt_id end as bgt_id,
-        cast(null as varchar) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
         payee_acct_name,
         total_amt as amount,
         agency_code || '|' || payee_acct_name || '|' || period as object_key,
-        cast(json_object('payments', payments, 'total_amt', total_amt, 'max_amt', max_amt, 'limit', limit_amt,
-                         'eco_codes', eco_codes, 'pay_app_ids', pay_app_ids) as varchar) as evidence,
-        period || ' 向' || payee_acct_name || '无合同支付 ' || cast(payments as varchar) || ' 笔，单笔均低于限额 '
-            || cast(limit_amt as varchar) || ' 元，合计 ' || cast(total_amt as varchar) || ' 元 ('
-            || cast(payments as varchar) || ' payments without a contract to one payee in ' || period
-            || ', each below and together above ' || cast(limit_amt as varchar) || ')' as message
+        {{ fiscal.json_object_text("'payments', payments, 'total_amt', total_amt, 'max_amt', max_amt, 'limit', limit_amt,
+                         'eco_codes', eco_codes, 'pay_app_ids', pay_app_ids") }} as evidence,
+        period || ' 向' || payee_acct_name || '无合同支付 ' || cast(payments as {{ dbt.type_string() }}) || ' 笔，单笔均低于限额 '
+            || cast(limit_amt as {{ dbt.type_string() }}) || ' 元，合计 ' || cast(total_amt as {{ dbt.type_string() }}) || ' 元 ('
+            || cast(payments as {{ dbt.type_string() }}) || ' payments without a contract to one payee in ' || period
+            || ', each below and together above ' || cast(limit_amt as {{ dbt.type_string() }}) || ')' as message
     from hits
 
 )

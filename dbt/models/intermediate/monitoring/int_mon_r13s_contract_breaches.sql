@@ -26,7 +26,7 @@ no_contract as (
         p.mof_div_code, p.fiscal_year, p.agency_code, p.pro_code, p.bgt_id, p.pay_app_id, p.payee_acct_name,
         p.net_paid_amt as amount,
         'no_contract' as breach,
-        cast(null as varchar) as contract_no,
+        cast(null as {{ dbt.type_string() }}) as contract_no,
         cast(null as decimal(18, 2)) as contract_amt
     from payments as p
     inner join indicators as i on i.bgt_id = p.bgt_id
@@ -56,7 +56,7 @@ over_contract as (
         c.agency_code,
         min(p.pro_code) as pro_code,
         min(p.bgt_id) as bgt_id,
-        cast(null as varchar) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
         c.supplier_name as payee_acct_name,
         cast(sum(p.net_paid_amt) - c.contract_amt as decimal(18, 2)) as amount,
         'contract_exceeded' as breach,
@@ -85,7 +85,7 @@ final as (
         'R13S' as rule_code,
         mof_div_code,
         fiscal_year,
-        cast(fiscal_year as varchar) as period,
+        cast(fiscal_year as {{ dbt.type_string() }}) as period,
         agency_code,
         pro_code,
         bgt_id,
@@ -93,7 +93,7 @@ final as (
         payee_acct_name,
         amount,
         breach || '|' || coalesce(pay_app_id, contract_no) as object_key,
-        cast(json_object('breach', breach, 'contract_no', contract_no, 'contract_amt', contract_amt) as varchar)
+        {{ fiscal.json_object_text("'breach', breach, 'contract_no', contract_no, 'contract_amt', contract_amt") }}
             as evidence,
         case breach
             when 'no_contract' then '政府采购指标无合同支付 (procurement-flagged indicator paid without a contract)'

@@ -36,7 +36,7 @@ other as (
         pro_code,
         fiscal_year,
         cast(sum(net_paid_amt) as decimal(18, 2)) as other_amt,
-        list(distinct dep_bgt_eco_code) as eco_codes,
+        {{ fiscal.array_agg_distinct('dep_bgt_eco_code') }} as eco_codes,
         count(*) as payments
     from payments
     where length(dep_bgt_eco_code) >= 5 and substr(dep_bgt_eco_code, 4, 2) = '99'
@@ -59,20 +59,20 @@ final as (
         'R17S' as rule_code,
         a.mof_div_code,
         a.fiscal_year,
-        cast(a.fiscal_year as varchar) as period,
+        cast(a.fiscal_year as {{ dbt.type_string() }}) as period,
         a.agency_code,
         a.pro_code,
-        cast(null as varchar) as bgt_id,
-        cast(null as varchar) as pay_app_id,
-        cast(null as varchar) as payee_acct_name,
+        cast(null as {{ dbt.type_string() }}) as bgt_id,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as payee_acct_name,
         o.other_amt as amount,
-        a.pro_code || '|' || cast(a.fiscal_year as varchar) as object_key,
-        cast(json_object('other_amt', o.other_amt, 'adjusted_amt', a.adjusted_amt,
-                         'other_share', round(o.other_amt / a.adjusted_amt, 4), 'share', p.share,
-                         'eco_codes', o.eco_codes, 'payments', o.payments) as varchar) as evidence,
-        '“其他”类科目支出 ' || cast(o.other_amt as varchar) || ' 元，占项目指标 '
-            || cast(round(o.other_amt / a.adjusted_amt * 100, 1) as varchar) || '% ("other" codes '
-            || cast(round(o.other_amt / a.adjusted_amt * 100, 1) as varchar) || '% of the project)' as message
+        a.pro_code || '|' || cast(a.fiscal_year as {{ dbt.type_string() }}) as object_key,
+        {{ fiscal.json_object_text("'other_amt', o.other_amt, 'adjusted_amt', a.adjusted_amt,
+                         'other_share', round(cast(o.other_amt as double) / cast(a.adjusted_amt as double), 4), 'share', cast(p.share as double),
+                         'eco_codes', o.eco_codes, 'payments', o.payments") }} as evidence,
+        '“其他”类科目支出 ' || cast(o.other_amt as {{ dbt.type_string() }}) || ' 元，占项目指标 '
+            || cast(round(cast(o.other_amt as double) / cast(a.adjusted_amt as double) * 100, 1) as {{ dbt.type_string() }}) || '% ("other" codes '
+            || cast(round(cast(o.other_amt as double) / cast(a.adjusted_amt as double) * 100, 1) as {{ dbt.type_string() }}) || '% of the project)' as message
     from adjusted as a
     inner join other as o on o.pro_code = a.pro_code and o.fiscal_year = a.fiscal_year
     inner join params as p on p.mof_div_code = a.mof_div_code

@@ -38,18 +38,18 @@ final as (
         'R23' as rule_code,
         mof_div_code,
         fiscal_year,
-        cast(fiscal_year as varchar) as period,
+        cast(fiscal_year as {{ dbt.type_string() }}) as period,
         agency_code,
         pro_code,
-        cast(null as varchar) as bgt_id,
-        cast(null as varchar) as pay_app_id,
-        cast(null as varchar) as payee_acct_name,
+        cast(null as {{ dbt.type_string() }}) as bgt_id,
+        cast(null as {{ dbt.type_string() }}) as pay_app_id,
+        cast(null as {{ dbt.type_string() }}) as payee_acct_name,
         missing_amt as amount,
-        pro_code || '|' || cast(fiscal_year as varchar) as object_key,
-        cast(json_object('payments', payments, 'missing_amt', missing_amt, 'first_pay_app_no', first_pay_app_no,
-                         'last_pay_app_no', last_pay_app_no) as varchar) as evidence,
-        '补贴到人项目已支付 ' || cast(payments as varchar) || ' 笔、' || cast(missing_amt as varchar)
-            || ' 元没有受益人明细 (' || cast(payments as varchar)
+        pro_code || '|' || cast(fiscal_year as {{ dbt.type_string() }}) as object_key,
+        {{ fiscal.json_object_text("'payments', payments, 'missing_amt', missing_amt, 'first_pay_app_no', first_pay_app_no,
+                         'last_pay_app_no', last_pay_app_no") }} as evidence,
+        '补贴到人项目已支付 ' || cast(payments as {{ dbt.type_string() }}) || ' 笔、' || cast(missing_amt as {{ dbt.type_string() }})
+            || ' 元没有受益人明细 (' || cast(payments as {{ dbt.type_string() }})
             || ' subsidy payments without beneficiary rows)' as message
     from missing
 

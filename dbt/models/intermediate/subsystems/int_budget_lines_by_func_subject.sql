@@ -18,7 +18,7 @@ exp_func as (
 
 exploded as (
 
-    select budget_lines.*, 0 as subject_level, cast(null as varchar) as subject_code
+    select budget_lines.*, 0 as subject_level, cast(null as {{ dbt.type_string() }}) as subject_code
     from budget_lines
     union all
     select budget_lines.*, 1 as subject_level, exp_func_class_code as subject_code

@@ -16,13 +16,12 @@ with bounds as (
 
 spine as (
 
-    select cast(d as date) as date_day
-    from bounds,
-        generate_series(
-            cast(date_trunc('year', coalesce(first_date, current_date)) as timestamp),
-            cast(date_trunc('year', coalesce(last_date, current_date)) + interval 2 year - interval 1 day as timestamp),
-            interval 1 day
-        ) as g(d)
+    select
+        {{ fiscal.date_series(
+            dbt.date_trunc('year', 'coalesce(first_date, current_date)'),
+            dbt.dateadd('day', -1, dbt.dateadd('year', 2, dbt.date_trunc('year', 'coalesce(last_date, current_date)')))
+        ) }} as date_day
+    from bounds
 
 ),
 
@@ -33,14 +32,14 @@ final as (
         cast(year(date_day) as integer) as fiscal_year,
         cast(month(date_day) as integer) as fiscal_month,
         cast(quarter(date_day) as integer) as fiscal_quarter,
-        cast(date_trunc('month', date_day) as date) as month_start_date,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
         cast(last_day(date_day) as date) as month_end_date,
-        cast(isodow(date_day) as integer) as iso_day_of_week,
-        isodow(date_day) >= 6 as is_weekend,
-        isodow(date_day) < 6 as is_working_day,
+        cast({{ fiscal.iso_day_of_week('date_day') }} as integer) as iso_day_of_week,
+        {{ fiscal.iso_day_of_week('date_day') }} >= 6 as is_weekend,
+        {{ fiscal.iso_day_of_week('date_day') }} < 6 as is_working_day,
         date_day = last_day(date_day) as is_month_end,
         cast(dayofyear(date_day) as integer) as day_of_fiscal_year,
-        cast(strftime(date_day, '%Y-%m') as varchar) as year_month
+        cast({{ fiscal.format_date('date_day', '%Y-%m') }} as {{ dbt.type_string() }}) as year_month
     from spine
 
 )

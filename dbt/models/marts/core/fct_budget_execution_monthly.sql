@@ -40,7 +40,7 @@ moves as (
         sum(l.d_paid) as paid_in_month_amt
     from ledger as l
     inner join indicators as i on i.bgt_id = l.bgt_id
-    group by all
+    group by 1, 2, 3, 4, 5, 6
 
 ),
 
@@ -50,7 +50,7 @@ budget as (
         fiscal_year, agency_code, exp_func_code, gov_bgt_eco_code, fund_type_code,
         sum(reply_amt) as budget_amt
     from budget_lines
-    group by all
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -83,7 +83,7 @@ grid as (
     select k.*, m.fiscal_month
     from keys as k
     inner join last_month as lm on lm.fiscal_year = k.fiscal_year
-    cross join (select cast(range as integer) as fiscal_month from range(1, 13)) as m
+    cross join {{ fiscal.integer_series(1, 13, 'fiscal_month') }} as m
     where m.fiscal_month <= lm.last_fiscal_month
 
 ),

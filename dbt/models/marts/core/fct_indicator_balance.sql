@@ -14,7 +14,7 @@ ancestry as (
 
     select
         bgt_id,
-        arg_max(ancestor_bgt_id, depth) as root_bgt_id,
+        {{ fiscal.arg_max('ancestor_bgt_id', 'depth') }} as root_bgt_id,
         max(depth) as lineage_depth
     from {{ ref('int_indicator_ancestry') }}
     group by bgt_id

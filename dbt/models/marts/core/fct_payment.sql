@@ -83,7 +83,7 @@ final as (
         coalesce(b.refund_count, 0) > 0 as is_refunded,
         pr.pay_app_id is not null as is_payroll,
         coalesce(e.return_count, 0) as return_count,
-        case when b.paid_date is not null then datediff('day', p.create_date, b.paid_date) end as days_to_pay
+        case when b.paid_date is not null then {{ dbt.datediff('p.create_date', 'b.paid_date', 'day') }} end as days_to_pay
     from payments as p
     left join bills as b on b.pay_app_id = p.pay_app_id
     left join payroll as pr on pr.pay_app_id = p.pay_app_id

@@ -18,14 +18,14 @@ stages as (
     select
         object_id as pro_code,
         min(occurred_at) filter (where action in ('project.declare', 'project.generate')) as declared_at,
-        arg_min(actor, occurred_at) filter (where action in ('project.declare', 'project.generate')) as declared_by,
+        {{ fiscal.arg_min('actor', 'occurred_at') }} filter (where action in ('project.declare', 'project.generate')) as declared_by,
         min(occurred_at) filter (where action = 'project.submit') as submitted_at,
         max(occurred_at) filter (where pro_status_after = 'dept_review') as unit_approved_at,
-        arg_max(actor, occurred_at) filter (where pro_status_after = 'dept_review') as unit_approved_by,
+        {{ fiscal.arg_max('actor', 'occurred_at') }} filter (where pro_status_after = 'dept_review') as unit_approved_by,
         max(occurred_at) filter (where pro_status_after = 'fin_review') as dept_approved_at,
-        arg_max(actor, occurred_at) filter (where pro_status_after = 'fin_review') as dept_approved_by,
+        {{ fiscal.arg_max('actor', 'occurred_at') }} filter (where pro_status_after = 'fin_review') as dept_approved_by,
         max(occurred_at) filter (where pro_status_after = 'reserved') as library_at,
-        arg_max(actor, occurred_at) filter (where pro_status_after = 'reserved') as library_by,
+        {{ fiscal.arg_max('actor', 'occurred_at') }} filter (where pro_status_after = 'reserved') as library_by,
         min(occurred_at) filter (where action = 'project.budgeted') as budgeted_at,
         count(*) filter (where action = 'project.return') as return_count
     from events
@@ -101,10 +101,10 @@ final as (
         cast(coalesce(i.indicator_amt, 0) as decimal(18, 2)) as indicator_amt,
         cast(coalesce(i.paid_amt, 0) as decimal(18, 2)) as paid_amt,
         cast(coalesce(pay.cleared_amt, 0) as decimal(18, 2)) as cleared_amt,
-        datediff('day', s.declared_at, s.library_at) as days_declared_to_library,
-        datediff('day', s.library_at, coalesce(s.budgeted_at, b.budget_approved_at)) as days_library_to_budget,
-        datediff('day', coalesce(s.budgeted_at, b.budget_approved_at), i.first_indicator_at) as days_budget_to_indicator,
-        datediff('day', i.first_indicator_at, pay.first_paid_date) as days_indicator_to_first_payment
+        {{ dbt.datediff("s.declared_at", "s.library_at", 'day') }} as days_declared_to_library,
+        {{ dbt.datediff("s.library_at", "coalesce(s.budgeted_at, b.budget_approved_at)", 'day') }} as days_library_to_budget,
+        {{ dbt.datediff("coalesce(s.budgeted_at, b.budget_approved_at)", "i.first_indicator_at", 'day') }} as days_budget_to_indicator,
+        {{ dbt.datediff("i.first_indicator_at", "pay.first_paid_date", 'day') }} as days_indicator_to_first_payment
     from projects as p
     left join stages as s on s.pro_code = p.pro_code
     left join budget as b on b.pro_code = p.pro_code

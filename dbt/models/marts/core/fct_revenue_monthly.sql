@@ -10,7 +10,7 @@ budgets as (
 
     select fiscal_year, inc_code, sum(budget_amt) as budget_amt
     from {{ ref('stg_core__bgt_income') }}
-    group by all
+    group by 1, 2
 
 ),
 
@@ -24,7 +24,7 @@ monthly as (
         sum(amount) as collected_amt,
         count(*) as booking_count
     from income
-    group by all
+    group by 1, 2, 3, 4
 
 ),
 
@@ -37,11 +37,11 @@ categories as (
 grid as (
 
     -- every category × every month of every year it appears in (a month without collections is a zero)
-    select distinct m.mof_div_code, m.inc_code, m.fiscal_year, cast(r.range as integer) as fiscal_month
+    select distinct m.mof_div_code, m.inc_code, m.fiscal_year, r.fiscal_month
     from monthly as m
-    cross join range(1, 13) as r
-    where make_date(m.fiscal_year, cast(r.range as integer), 1)
-        <= (select date_trunc('month', max(tre_date)) from income)
+    cross join {{ fiscal.integer_series(1, 13, 'fiscal_month') }} as r
+    where make_date(m.fiscal_year, r.fiscal_month, 1)
+        <= (select {{ dbt.date_trunc('month', 'max(tre_date)') }} from income)
 
 ),
 

@@ -18,7 +18,7 @@ income as (
         sum(i.amount) filter (where substr(i.inc_code, 1, 3) not in ('101', '103', '105', '110')) as other_in_amt
     from {{ ref('stg_core__inc_treasury_income') }} as i
     inner join opening as o on o.mof_div_code = i.mof_div_code and i.tre_date >= o.open_date
-    group by all
+    group by 1, 2
 
 ),
 
@@ -40,7 +40,7 @@ cleared as (
     select mof_div_code, act_lqd_date as cash_date, sum(xpay_amt) as cleared_out_amt
     from bills
     where bill_type = 'pay' and act_lqd_date is not null
-    group by all
+    group by 1, 2
 
 ),
 
@@ -49,24 +49,23 @@ refunds as (
     select mof_div_code, xpay_date as cash_date, -sum(pay_amt) as refund_in_amt
     from bills
     where bill_type = 'refund' and xpay_date is not null
-    group by all
+    group by 1, 2
 
 ),
 
 days as (
 
-    select o.mof_div_code, o.amount as opening_balance_amt, o.open_date, cast(d.d as date) as cash_date
-    from opening as o
-    cross join generate_series(
-        cast(o.open_date as timestamp),
-        cast(greatest(
+    select
+        o.mof_div_code,
+        o.amount as opening_balance_amt,
+        o.open_date,
+        {{ fiscal.date_series('o.open_date', 'greatest(
             (select max(cash_date) from income),
             (select max(cash_date) from cleared),
             (select max(cash_date) from refunds),
             o.open_date
-        ) as timestamp),
-        interval 1 day
-    ) as d(d)
+        )') }} as cash_date
+    from opening as o
 
 ),
 
@@ -125,7 +124,7 @@ final as (
         cast(inflow_amt as decimal(18, 2)) as inflow_amt,
         cast(outflow_amt as decimal(18, 2)) as outflow_amt,
         cast(closing_amt as decimal(18, 2)) as closing_amt,
-        isodow(cash_date) < 6 as is_working_day
+        {{ fiscal.iso_day_of_week('cash_date') }} < 6 as is_working_day
     from rolled
 
 )

@@ -26,7 +26,7 @@ subject_rows as (
     where subject_level > 0
     union all
     -- every department and year prints its 合计 row
-    select dept_code, dept_name, fiscal_year, 0, cast(null as varchar), '合计', ''
+    select dept_code, dept_name, fiscal_year, 0, cast(null as {{ dbt.type_string() }}), '合计', ''
     from dept_years
 
 ),

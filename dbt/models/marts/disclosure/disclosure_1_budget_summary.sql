@@ -77,18 +77,18 @@ income_total as (
 
 income_rows as (
 
-    select dept_code, dept_name, fiscal_year, item_no as sort_no, cast(null as varchar) as line_code,
+    select dept_code, dept_name, fiscal_year, item_no as sort_no, cast(null as {{ dbt.type_string() }}) as line_code,
         line_name, 'item' as row_kind, budget_amt
     from income_items_filled
     union all
-    select dept_code, dept_name, fiscal_year, 10, cast(null as varchar), '本年收入合计', 'subtotal', budget_amt
+    select dept_code, dept_name, fiscal_year, 10, cast(null as {{ dbt.type_string() }}), '本年收入合计', 'subtotal', budget_amt
     from income_total
     union all
     -- approved budget lines carry no 上年结转结余 (it is booked on carry-over indicators at year end)
-    select dept_code, dept_name, fiscal_year, 11, cast(null as varchar), '上年结转结余', 'item', 0
+    select dept_code, dept_name, fiscal_year, 11, cast(null as {{ dbt.type_string() }}), '上年结转结余', 'item', 0
     from income_total
     union all
-    select dept_code, dept_name, fiscal_year, 12, cast(null as varchar), '收入总计', 'total', budget_amt
+    select dept_code, dept_name, fiscal_year, 12, cast(null as {{ dbt.type_string() }}), '收入总计', 'total', budget_amt
     from income_total
 
 ),
@@ -147,13 +147,13 @@ expenditure_rows as (
         'item' as row_kind, budget_amt
     from expenditure_classes
     union all
-    select dept_code, dept_name, fiscal_year, 2, cast(null as varchar), '本年支出合计', 'subtotal', budget_amt
+    select dept_code, dept_name, fiscal_year, 2, cast(null as {{ dbt.type_string() }}), '本年支出合计', 'subtotal', budget_amt
     from expenditure_total
     union all
-    select dept_code, dept_name, fiscal_year, 3, cast(null as varchar), '结转下年', 'item', 0
+    select dept_code, dept_name, fiscal_year, 3, cast(null as {{ dbt.type_string() }}), '结转下年', 'item', 0
     from expenditure_total
     union all
-    select dept_code, dept_name, fiscal_year, 4, cast(null as varchar), '支出总计', 'total', budget_amt
+    select dept_code, dept_name, fiscal_year, 4, cast(null as {{ dbt.type_string() }}), '支出总计', 'total', budget_amt
     from expenditure_total
 
 ),

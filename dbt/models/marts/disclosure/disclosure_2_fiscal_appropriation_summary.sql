@@ -116,14 +116,14 @@ expenditure_rows as (
         and dept_years.fiscal_year = expenditure_by_class.fiscal_year
         and classes.class_code = expenditure_by_class.exp_func_class_code
     union all
-    select dept_code, dept_name, fiscal_year, 1, cast(null as varchar), '一、本年支出', 'subtotal',
+    select dept_code, dept_name, fiscal_year, 1, cast(null as {{ dbt.type_string() }}), '一、本年支出', 'subtotal',
         general_public_amt, government_fund_amt, state_capital_amt
     from appropriation_totals
     union all
-    select dept_code, dept_name, fiscal_year, 3, cast(null as varchar), '二、年终结转结余', 'item', 0, 0, 0
+    select dept_code, dept_name, fiscal_year, 3, cast(null as {{ dbt.type_string() }}), '二、年终结转结余', 'item', 0, 0, 0
     from appropriation_totals
     union all
-    select dept_code, dept_name, fiscal_year, 4, cast(null as varchar), '支出总计', 'total',
+    select dept_code, dept_name, fiscal_year, 4, cast(null as {{ dbt.type_string() }}), '支出总计', 'total',
         general_public_amt, government_fund_amt, state_capital_amt
     from appropriation_totals
 
@@ -132,7 +132,7 @@ expenditure_rows as (
 sides as (
 
     select
-        '收入' as side, dept_code, dept_name, fiscal_year, sort_no, cast(null as varchar) as line_code,
+        '收入' as side, dept_code, dept_name, fiscal_year, sort_no, cast(null as {{ dbt.type_string() }}) as line_code,
         line_name, row_kind, general_public_amt, government_fund_amt, state_capital_amt
     from income_rows
     union all

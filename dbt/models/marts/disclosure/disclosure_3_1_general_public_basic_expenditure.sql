@@ -53,7 +53,7 @@ subject_rows as (
     left join dep_eco
         on exploded.subject_code = dep_eco.code
     union all
-    select dept_code, dept_name, fiscal_year, 0, cast(null as varchar), '合计', ''
+    select dept_code, dept_name, fiscal_year, 0, cast(null as {{ dbt.type_string() }}), '合计', ''
     from dept_years
 
 ),

@@ -72,7 +72,7 @@ buckets as (
 
 table_rows as (
 
-    select dept_code, dept_name, fiscal_year, 1 as line_no, cast(null as varchar) as sangong_kind,
+    select dept_code, dept_name, fiscal_year, 1 as line_no, cast(null as {{ dbt.type_string() }}) as sangong_kind,
         '合计' as line_name, 'total' as row_kind,
         pre_abroad_amt + pre_vehicle_purchase_amt + pre_vehicle_running_amt + pre_reception_amt
             as prior_year_budget_amt,
@@ -83,7 +83,7 @@ table_rows as (
         pre_abroad_amt, cur_abroad_amt
     from buckets
     union all
-    select dept_code, dept_name, fiscal_year, 3, cast(null as varchar), '公务用车购置及运行维护费', 'subtotal',
+    select dept_code, dept_name, fiscal_year, 3, cast(null as {{ dbt.type_string() }}), '公务用车购置及运行维护费', 'subtotal',
         pre_vehicle_purchase_amt + pre_vehicle_running_amt, cur_vehicle_purchase_amt + cur_vehicle_running_amt
     from buckets
     union all

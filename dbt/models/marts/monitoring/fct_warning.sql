@@ -27,7 +27,7 @@ realtime as (
     -- real-time hits exist only in the core (they were raised while the application was submitted)
     select
         warning_key, rule_code, rule_version, mof_div_code, fiscal_year, period, agency_code, pro_code, bgt_id,
-        pay_app_id, cast(null as varchar) as payee_acct_name, amount, message, evidence, detected_at
+        pay_app_id, cast(null as {{ dbt.type_string() }}) as payee_acct_name, amount, message, evidence, detected_at
     from core_warnings
     where trigger_type = 'realtime'
 

@@ -20,7 +20,7 @@ core_days as (
     -- the bureau's own working days: days the core journalled anything on a weekday
     select distinct cast(j.occurred_at as date) as day
     from {{ ref('stg_core__journal') }} as j
-    where isodow(cast(j.occurred_at as date)) < 6
+    where {{ fiscal.iso_day_of_week('cast(j.occurred_at as date)') }} < 6
 
 ),
 
@@ -31,9 +31,9 @@ files as (
         file_name,
         rows_quarantined,
         status,
-        cast(strptime(regexp_extract(file_name, '(\d{8})', 1), '%Y%m%d') as date) as file_date
+        {{ fiscal.parse_date("regexp_extract(file_name, '([0-9]{8})', 1)", '%Y%m%d') }} as file_date
     from {{ ref('stg_exchange__file') }}
-    where regexp_extract(file_name, '(\d{8})', 1) <> ''
+    where regexp_extract(file_name, '([0-9]{8})', 1) <> ''
 
 ),
 
@@ -52,7 +52,7 @@ feed_day_missing as (
     select
         f.feed,
         d.day as gap_date,
-        cast(null as varchar) as dept_code,
+        cast(null as {{ dbt.type_string() }}) as dept_code,
         1 as items,
         cast(null as decimal(18, 2)) as amount
     from daily_feeds as f
@@ -71,7 +71,7 @@ quarantine_pending as (
     select
         q.feed,
         x.file_date as gap_date,
-        cast(null as varchar) as dept_code,
+        cast(null as {{ dbt.type_string() }}) as dept_code,
         1 as items,
         cast(null as decimal(18, 2)) as amount
     from {{ ref('stg_exchange__quarantine') }} as q
@@ -103,7 +103,7 @@ months as (
 unit_silent as (
 
     select
-        cast(null as varchar) as feed,
+        cast(null as {{ dbt.type_string() }}) as feed,
         m.month_start_date as gap_date,
         a.dept_code,
         1 as items,
@@ -124,7 +124,7 @@ unit_silent as (
 payment_awaiting_bank as (
 
     select
-        cast(null as varchar) as feed,
+        cast(null as {{ dbt.type_string() }}) as feed,
         cast(p.voucher_at as date) as gap_date,
         p.dept_code,
         1 as items,
@@ -137,7 +137,7 @@ payment_awaiting_bank as (
 payment_not_cleared as (
 
     select
-        cast(null as varchar) as feed,
+        cast(null as {{ dbt.type_string() }}) as feed,
         p.paid_date as gap_date,
         p.dept_code,
         1 as items,
@@ -150,7 +150,7 @@ payment_not_cleared as (
 transfer_unlinked as (
 
     select
-        cast(null as varchar) as feed,
+        cast(null as {{ dbt.type_string() }}) as feed,
         coalesce(b.doc_date, cast(b.created_at as date)) as gap_date,
         b.dept_code,
         1 as items,

@@ -35,30 +35,30 @@ core_indicators as (
 
 warehouse_by_key as (
 
-    select 'pay_app_by_day' as measure, cast(create_date as varchar) as key, count(*) as n,
+    select 'pay_app_by_day' as measure, cast(create_date as {{ dbt.type_string() }}) as key, count(*) as n,
         sum(pay_app_amt) as total_amt
     from payments group by create_date
     union all
     -- a re-issued voucher can be paid on another day than the first: count the bank's payments by their date
-    select 'paid_by_day', cast(xpay_date as varchar), count(*), sum(xpay_amt)
+    select 'paid_by_day', cast(xpay_date as {{ dbt.type_string() }}), count(*), sum(xpay_amt)
     from bills where bill_type = 'pay' and xpay_amt > 0 group by xpay_date
     union all
-    select 'refund_by_day', cast(xpay_date as varchar), count(*), -sum(pay_amt)
+    select 'refund_by_day', cast(xpay_date as {{ dbt.type_string() }}), count(*), -sum(pay_amt)
     from bills where bill_type = 'refund' group by xpay_date
     union all
-    select 'cleared_by_day', cast(act_lqd_date as varchar), count(*), sum(xpay_amt)
+    select 'cleared_by_day', cast(act_lqd_date as {{ dbt.type_string() }}), count(*), sum(xpay_amt)
     from bills where bill_type = 'pay' and act_lqd_date is not null group by act_lqd_date
     union all
-    select 'indicator_amount_by_year', cast(fiscal_year as varchar), count(*), sum(amount)
+    select 'indicator_amount_by_year', cast(fiscal_year as {{ dbt.type_string() }}), count(*), sum(amount)
     from indicators group by fiscal_year
     union all
-    select 'indicator_dis_by_year', cast(fiscal_year as varchar), count(*), sum(dis_amt)
+    select 'indicator_dis_by_year', cast(fiscal_year as {{ dbt.type_string() }}), count(*), sum(dis_amt)
     from indicators group by fiscal_year
     union all
-    select 'indicator_inflight_by_year', cast(fiscal_year as varchar), count(*), sum(inflight_amt)
+    select 'indicator_inflight_by_year', cast(fiscal_year as {{ dbt.type_string() }}), count(*), sum(inflight_amt)
     from indicators group by fiscal_year
     union all
-    select 'indicator_paid_by_year', cast(fiscal_year as varchar), count(*), sum(paid_amt)
+    select 'indicator_paid_by_year', cast(fiscal_year as {{ dbt.type_string() }}), count(*), sum(paid_amt)
     from indicators group by fiscal_year
 
 ),
