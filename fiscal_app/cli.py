@@ -194,8 +194,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0 if res.journal_ok and not res.ledger_violations else 1
 
 
+def _spark_outcome(rep: Any) -> int:
+    """Print the Spark build's outcome (``fiscal refresh --target spark``); 1 when it failed."""
+    if rep.spark is None:
+        return 0
+    s = rep.spark
+    print(t(f"  Spark 构建用时 {rep.seconds.get('spark', 0):.1f} 秒（dbt {s.seconds.get('dbt', 0):.1f} 秒），"
+            f"{s.nodes} 个节点，{len(s.failures)} 个失败 → {s.root}",
+            f"  Spark build {rep.seconds.get('spark', 0):.1f} s (dbt {s.seconds.get('dbt', 0):.1f} s), "
+            f"{s.nodes} nodes, {len(s.failures)} failures → {s.root}"), flush=True)
+    for failure in s.failures[:20]:
+        print(f"  {failure}", file=sys.stderr)
+    return 0 if s.ok else 1
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
-    """The refresh pipeline (ingest → dbt build → reconciliation → forecasts → swap), the Dagster job's steps."""
+    """The refresh pipeline (ingest → dbt build → reconciliation → forecasts → swap), the Dagster job's steps;
+    ``--target spark`` then builds the same marts on Spark too (``ingest.pipeline.refresh``)."""
     from ingest.pipeline import RefreshFailed, refresh
     from ingest.warehouse import RefreshBusy
 
@@ -204,17 +219,18 @@ def cmd_refresh(args: argparse.Namespace) -> int:
           flush=True)
     try:
         rep = refresh(settings.core_url, settings.refresh_paths(), full=args.full,
-                      progress=lambda m: print(m, flush=True))
+                      progress=lambda m: print(m, flush=True), target=getattr(args, "target", "duckdb"))
     except (RefreshFailed, RefreshBusy, FileNotFoundError) as e:
         print(str(e), file=sys.stderr)
         return 2
+    spark_rc = _spark_outcome(rep)
     if rep.nothing_new:         # decided before any build: no dbt, no forecasts, the live warehouse untouched
         settled = len(rep.settled_before.archived) + len(rep.settled_before.duplicates) if rep.settled_before else 0
         print(t(f"无新数据，数据仓库未重建（核心无新日志，无新交换文件；归档已入库文件 {settled} 个；用时 "
                 f"{rep.seconds.get('total', 0):.2f} 秒）→ {settings.warehouse}",
                 f"nothing new: the warehouse was not rebuilt (no journal rows past its watermark, no new exchange "
                 f"files; {settled} inbox files settled; {rep.seconds.get('total', 0):.2f} s) → {settings.warehouse}"))
-        return 0
+        return spark_rc
     ex = rep.exchange.summary() if rep.exchange else {}
     if rep.settled_before:      # delivered again: settled against the live warehouse before the load
         ex["duplicate"] = ex.get("duplicate", 0) + len(rep.settled_before.duplicates)
@@ -226,11 +242,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             f"{ex.get('rejected', 0)}, duplicate {ex.get('duplicate', 0)}, quarantined rows "
             f"{ex.get('rows_quarantined', 0)}; dbt nodes {rep.dbt_nodes}; {rep.seconds.get('total', 0):.1f} s → "
             f"{rep.warehouse}"))
-    steps = ", ".join(f"{k} {v:.1f}" for k, v in rep.seconds.items() if k != "total")
+    steps = ", ".join(f"{k} {v:.1f}" for k, v in rep.seconds.items() if k not in ("total", "spark"))
     print(t(f"  各步用时（秒）：{steps}", f"  step seconds: {steps}"))
     print(t("  只读查询 query read-only: fiscal sql \"select * from marts.fct_payment limit 5\"",
             "  query read-only: fiscal sql \"select * from marts.fct_payment limit 5\""))
-    return 0
+    return spark_rc
 
 
 def _sql_once(analytics: Path, query: str, fmt: str, output: str | None = None) -> int:
@@ -529,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("refresh", help="刷新数据仓库：抽取 → dbt build → 切换 / ingest → dbt build → swap the warehouse")
     s.add_argument("--full", action="store_true", help="全量重建 / rebuild from nothing")
+    s.add_argument("--target", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb（默认）；spark：刷新后再用 Spark 以同一 dbt 项目构建集市 / duckdb (default); spark: "
+                        "then build the same marts on Apache Spark too (dbt-spark, FISCAL_SPARK_DIR)")
     s.set_defaults(func=cmd_refresh)
 
     s = sub.add_parser("docs", help="生成数据字典 (dbt docs) / generate the data dictionary")

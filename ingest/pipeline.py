@@ -40,6 +40,7 @@ if TYPE_CHECKING:       # imported where used: a refresh with nothing new must n
     from .exchange import Ingested
     from .forecasts import ForecastReport
     from .person_key import PersonKey
+    from .spark import SparkBuild
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt"
@@ -156,6 +157,7 @@ class RefreshReport:
     changes: Changes | None = None
     dbt_args: tuple[str, ...] = ()
     dbt_since: dict[str, str] = field(default_factory=dict)     # where the incremental models were built to
+    spark: SparkBuild | None = None                             # the marts built on Spark (target "spark")
 
     @property
     def nothing_new(self) -> bool:
@@ -694,11 +696,40 @@ def refresh_session(core_url: str, paths: RefreshPaths, *, full: bool = False,
                     discard_analytics(paths.analytics)
 
 
+TARGETS = ("duckdb", "spark")
+
+
 def refresh(core_url: str, paths: RefreshPaths, *, full: bool = False, dbt: bool = True, forecasts: bool = True,
-            progress: Say | None = None) -> RefreshReport:
-    """``fiscal refresh``: the whole pipeline in this process."""
+            progress: Say | None = None, target: str = "duckdb") -> RefreshReport:
+    """``fiscal refresh [--target spark]``: the whole pipeline in this process.
+
+    ``target="spark"`` (issue 13) runs the DuckDB refresh first, unchanged, and then builds the same dbt project
+    on Apache Spark (:func:`ingest.spark.build_on_spark`: the live warehouse's ``raw`` exported as Parquet under
+    :func:`ingest.spark.spark_dir`, registered in Spark, ``dbt build --target spark``). After, not instead: the
+    DuckDB warehouse stays the one that is served (dashboards, API, ``fiscal sql``), reconciled with the core
+    before its swap, and it is also where the extract and the exchange loader put the raw layer the Spark build
+    reads, so swapping it out would leave both without a source. The Spark marts are the same marts computed by
+    a distributed engine (tests/dbt/test_spark.py holds them equal to the fen); their outcome is
+    ``report.spark``, and a failed Spark build leaves the swapped DuckDB warehouse as it is. With nothing new to
+    refresh, Spark still builds from the live warehouse (the Spark copy may be missing or older). The refresh
+    lock is held until the export is done, so no other refresh swaps the file while it is read.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; one of {', '.join(TARGETS)}")
     with refresh_session(core_url, paths, full=full, progress=progress) as r:
-        return r.run(dbt=dbt, forecasts=forecasts)
+        report = r.run(dbt=dbt, forecasts=forecasts)
+        if target == "spark":
+            from .spark import build_on_spark, spark_dir
+
+            say = progress or (lambda _msg: None)
+            if not paths.warehouse.exists():
+                raise RefreshFailed(f"no live warehouse to build on Spark from: {paths.warehouse}")
+            say("Spark：以同一 dbt 项目构建集市 (building the marts on Spark, dbt --target spark)")
+            t0 = time.perf_counter()
+            report.spark = build_on_spark(paths.warehouse, spark_dir(paths.key_home), progress=say)
+            report.seconds["spark"] = time.perf_counter() - t0
+            say("  " + report.spark.summary())
+        return report
 
 
 # -- dbt ------------------------------------------------------------------------------------------------------------
