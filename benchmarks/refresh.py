@@ -193,6 +193,8 @@ def main() -> None:
                 shutil.copy2(p, full_home / "exchange" / "inbox" / p.name)
         print(f"[{opts.label}] base: full refresh of the earlier home (not timed) …", flush=True)
         setup = _refresh(base, full=True)
+        # one deployment, one person key (the first refresh made it): the full rebuild pseudonymises with it too
+        shutil.copytree(base / "secrets", full_home / "secrets", dirs_exist_ok=True)
         print(f"  {setup}", flush=True)
         cases: dict[str, list[dict[str, Any]]] = {"nothing_new": [], "one_new_day": [], "full": []}
         # the one-new-day refresh runs in the base home itself, restored before each round: a copy elsewhere would
