@@ -209,21 +209,20 @@ def read_any(path: Path, data: bytes, spec: FeedSpec) -> ReadFile:
     if suffix == ".csv":
         return _read_csv(data, spec)
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
+        # python-calamine (Rust's calamine, also a pandas engine): a 75,000-row roster in 1 s where openpyxl
+        # takes 18 s. Blank cells come back as "" and are None here, as a reader of the sheet would see them.
+        from python_calamine import CalamineWorkbook
 
-        wb = None
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            ws = wb[spec.sheet] if spec.sheet and spec.sheet in wb.sheetnames else wb.worksheets[0]
-            # read-only mode parses the sheet lazily: read it all here, so that a damaged sheet is a rejected
-            # file rather than an error half-way through loading it
-            sheet = list(ws.iter_rows(values_only=True))
-        except Exception as e:     # zip, XML and openpyxl errors alike: the file cannot be read
+            wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            ws = wb.get_sheet_by_name(spec.sheet) if spec.sheet and spec.sheet in wb.sheet_names else \
+                wb.get_sheet_by_index(0)
+            # read the whole sheet here, so that a damaged sheet is a rejected file rather than an error half-way
+            # through loading it
+            sheet = [tuple(None if v == "" else v for v in r) for r in ws.to_python(skip_empty_area=False)]
+        except Exception as e:     # zip, XML and calamine errors alike: the file cannot be read
             raise FileRejected("unreadable", f"XLSX 文件无法读取（可能不完整）：{e}",
                                f"the XLSX file cannot be read (truncated?): {e}") from e
-        finally:
-            if wb is not None:
-                wb.close()
         if not sheet:
             raise FileRejected("empty_file", "空文件（没有表头）", "the file has no header")
         header = [str(h).strip() if h is not None else "" for h in sheet[0]]
