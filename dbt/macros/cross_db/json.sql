@@ -27,3 +27,16 @@
 {% macro spark__json_extract_text(json_expr, path) -%}
     get_json_object({{ json_expr }}, '{{ path }}')
 {%- endmacro %}
+
+{#- Whether text is a JSON object (false, never null, for anything else: an array, a scalar, invalid JSON, null). -#}
+{% macro json_is_object(text_expr) -%}
+    {{ return(adapter.dispatch('json_is_object', 'fiscal')(text_expr)) }}
+{%- endmacro %}
+
+{% macro default__json_is_object(text_expr) -%}
+    coalesce(json_type(try_cast({{ text_expr }} as json)) = 'OBJECT', false)
+{%- endmacro %}
+
+{% macro spark__json_is_object(text_expr) -%}
+    coalesce(json_object_keys({{ text_expr }}) is not null, false)
+{%- endmacro %}

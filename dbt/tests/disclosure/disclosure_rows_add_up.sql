@@ -91,7 +91,7 @@ sangong_rows as (
 sangong_failures as (
 
     select 'disclosure_3_3_three_public_expenditure' as table_name, dept_code, fiscal_year,
-        cast(null as varchar) as subject_code, 'buckets add up' as failed_check
+        cast(null as {{ dbt.type_string() }}) as subject_code, 'buckets add up' as failed_check
     from sangong_rows
     group by dept_code, fiscal_year
     having

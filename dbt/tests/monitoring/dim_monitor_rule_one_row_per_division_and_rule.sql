@@ -16,7 +16,7 @@ duplicates as (
 
 incomplete as (
 
-    select mof_div_code, cast(count(*) as varchar) as rule_code, 'incomplete catalogue' as problem
+    select mof_div_code, cast(count(*) as {{ dbt.type_string() }}) as rule_code, 'incomplete catalogue' as problem
     from rules
     group by mof_div_code
     having count(*) <> (select count(*) from {{ ref('int_mon_rule_catalogue') }})

@@ -14,7 +14,7 @@ as_of as (
 
 select w.warning_key, w.rule_code, w.period, 'evidence is not a JSON object' as problem
 from warnings as w
-where json_type(try_cast(w.evidence as json)) is distinct from 'OBJECT'
+where not {{ fiscal.json_is_object('w.evidence') }}
 union all
 select w.warning_key, w.rule_code, w.period, 'quarter not over at the as-of date' as problem
 from warnings as w

@@ -25,7 +25,7 @@ r10 as (
 
     select
         w.warning_key,
-        cast(json_extract_string(w.evidence, '$.nov_dec_amt') as decimal(18, 2)) as claimed,
+        cast({{ fiscal.json_extract_text('w.evidence', '$.nov_dec_amt') }} as decimal(18, 2)) as claimed,
         cast(coalesce(sum(p.net_paid_amt) filter (where month(p.create_date) in (11, 12)), 0) as decimal(18, 2))
             as recomputed
     from warnings as w
@@ -39,13 +39,13 @@ r08 as (
 
     select
         w.warning_key,
-        cast(json_extract_string(w.evidence, '$.executed_amt') as decimal(18, 2)) as claimed,
+        cast({{ fiscal.json_extract_text('w.evidence', '$.executed_amt') }} as decimal(18, 2)) as claimed,
         cast(coalesce(sum(p.net_paid_amt), 0) as decimal(18, 2)) as recomputed
     from warnings as w
     left join payments as p
         on p.agency_code = w.agency_code and p.fiscal_year = w.fiscal_year
     left join eco as e on e.code = p.dep_bgt_eco_code
-    where w.rule_code = 'R08' and e.sangong_kind = json_extract_string(w.evidence, '$.sangong_kind')
+    where w.rule_code = 'R08' and e.sangong_kind = {{ fiscal.json_extract_text('w.evidence', '$.sangong_kind') }}
     group by w.warning_key, w.evidence
 
 )
