@@ -56,7 +56,7 @@ def build(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     eight = []
     for i in range(WRITERS):
         _div, unit = world.add_division(40 + i)
-        eight.append(_args(world.pay_cmd(world.funded_in(unit, FUNDS), 1_00)))
+        eight.append(_args(world.pay_cmd(world.funded(FUNDS, agency=unit)[1], 1_00)))
     db.dispose()
     return one, eight
 

@@ -81,7 +81,9 @@ class World:
                                        perf_indicators=perf, actor=clerk(agency), **kw))
 
     def to_library(self, pro: str, agency: str = "101001") -> None:
-        for action, who in (("submit", clerk(agency)), ("approve", leader(agency)), ("approve", dept("101")),
+        """Through the review chain into the library; the unit's department (its code's first three digits)
+        reviews it."""
+        for action, who in (("submit", clerk(agency)), ("approve", leader(agency)), ("approve", dept(agency[:3])),
                             ("approve", BUSINESS)):
             self.h(c.ProjectAction(pro, action, "同意", actor=who))
 
@@ -115,15 +117,6 @@ class World:
             Account(f"{unit}61", f"测试学校{i}工资统发户", "农行", "61", False),
             Account(f"{unit}63", f"测试学校{i}", "工行", "63", True)), exp_func_code="2050202", actor=ADMIN))
         return div, unit
-
-    def funded_in(self, unit: str, amount: int) -> str:
-        """An executable indicator of ``amount`` fen for ``unit`` of any 区划 (its own department reviews the
-        project, whose code is the unit's first three digits)."""
-        pro = self.declare(unit, "31", max(amount, 1_000_000_00))
-        for action, who in (("submit", clerk(unit)), ("approve", leader(unit)), ("approve", dept(unit[:3])),
-                            ("approve", BUSINESS)):
-            self.h(c.ProjectAction(pro, action, "同意", actor=who))
-        return self.indicator(pro, amount, agency=unit)
 
     def pay_cmd(self, bgt_id: str, amount: int, **kw: Any) -> c.SubmitPayment:
         ind = self.core.indicator(bgt_id)

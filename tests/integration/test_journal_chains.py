@@ -38,7 +38,7 @@ def _sql(core: Core, sql: str, **params: Any) -> Any:
 
 def test_each_division_has_its_own_chain_and_a_tampered_row_is_named_in_it(world: World) -> None:
     div, unit = world.add_division(11)
-    app = world.pay(world.funded_in(unit, 10 * AMOUNT), AMOUNT).pay_app_id
+    app = world.pay(world.funded(10 * AMOUNT, agency=unit)[1], AMOUNT).pay_app_id
     home = world.pay(world.funded(10 * AMOUNT)[1], AMOUNT).pay_app_id
     world.h(c.ReviewPayment(app, "approve", "同意", actor=leader(unit)))   # a review joins the payment's chain
     report = world.core.verify_journal()
@@ -63,7 +63,7 @@ def test_each_division_has_its_own_chain_and_a_tampered_row_is_named_in_it(world
 
 def test_anchors_catch_a_rewritten_chain_and_a_tampered_anchor(world: World) -> None:
     div, unit = world.add_division(12)
-    bgt = world.funded_in(unit, 10 * AMOUNT)
+    bgt = world.funded(10 * AMOUNT, agency=unit)[1]
     world.pay(bgt, AMOUNT)
     first = world.core.anchor_journal()
     assert first.anchor_no == 1 and {t[0] for t in first.tips} >= {div, DIV, PLATFORM}
@@ -125,7 +125,7 @@ def test_eight_writers_in_eight_divisions_write_valid_chains(world: World) -> No
     jobs = []
     for i in range(8):
         div, unit = world.add_division(20 + i)
-        cmd = world.pay_cmd(world.funded_in(unit, covered * AMOUNT), AMOUNT)
+        cmd = world.pay_cmd(world.funded(covered * AMOUNT, agency=unit)[1], AMOUNT)
         jobs.append((div, {f: getattr(cmd, f) for f in cmd.__dataclass_fields__}))
     url = world.core.db.url.render_as_string(hide_password=False)
     with ProcessPoolExecutor(8, mp_context=mp.get_context("spawn")) as pool:
